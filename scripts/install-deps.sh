@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the system packages Parley needs on Debian/Ubuntu, skipping what is already there.
+#   scripts/install-deps.sh          build + run the desktop app
+#   scripts/install-deps.sh --test   also the headless test tools (Xvfb, WebKitWebDriver, espeak-ng, tauri-driver)
+set -euo pipefail
+
+build_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
+  librsvg2-dev libsoup-3.0-dev libxdo-dev libasound2-dev libdbus-1-dev)
+test_pkgs=(xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core x11-utils imagemagick espeak-ng openbox)
+
+wanted=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo_cmd=""
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd="sudo"; fi
+  echo "installing system packages: ${missing[*]}"
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ "${1:-}" == "--test" ]] && ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "installing tauri-driver"
+  cargo install tauri-driver --locked
+fi

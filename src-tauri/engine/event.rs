@@ -1,0 +1,130 @@
+//! Everything that happens in a call, as data. Times are milliseconds from call start.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the call started.
+pub type Ms = u64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    Agent,
+    Customer,
+}
+
+impl Speaker {
+    pub fn other(self) -> Speaker {
+        match self {
+            Speaker::Agent => Speaker::Customer,
+            Speaker::Customer => Speaker::Agent,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Speaker::Agent => "agent",
+            Speaker::Customer => "customer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Utterance {
+    pub speaker: Speaker,
+    pub text: String,
+    pub start_ms: Ms,
+    pub end_ms: Ms,
+    /// Partial (interim) results may be revised; the engine coaches on final ones only.
+    #[serde(default = "yes")]
+    pub is_final: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How a call ended, when the source knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    Completed,
+    CustomerHungUp,
+    AgentEndedForAbuse,
+    Transferred,
+}
+
+/// What the agent does by hotkey or click.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AgentAction {
+    /// Tick a checklist item by id (e.g. "paraphrase").
+    TickItem { item: String },
+    /// The agent marks the customer as abusive: the boundary ladder climbs one step.
+    FlagAbuse,
+    /// A free-text note for the session note.
+    AddNote { text: String },
+    /// The agent dismissed the nudge on screen.
+    DismissNudge { nudge_id: u32 },
+    /// Silence a rule for the rest of this call.
+    MuteRule { rule: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    CallStarted {
+        at_ms: Ms,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer_name: Option<String>,
+    },
+    CallEnded {
+        at_ms: Ms,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<EndReason>,
+    },
+    Utterance(Utterance),
+    /// A stretch of speech seen in the audio, without words.
+    VoiceActivity {
+        speaker: Speaker,
+        start_ms: Ms,
+        end_ms: Ms,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        level_db: Option<f32>,
+        /// Syllables per second estimated from the signal, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        syllable_rate: Option<f32>,
+    },
+    HoldStarted {
+        at_ms: Ms,
+    },
+    HoldEnded {
+        at_ms: Ms,
+    },
+    Agent {
+        at_ms: Ms,
+        #[serde(flatten)]
+        action: AgentAction,
+    },
+    /// Time passes with nothing else happening (live sources send these about once a second).
+    Tick {
+        at_ms: Ms,
+    },
+}
+
+impl Event {
+    /// When the event is known to the engine: an utterance or a voice segment is known at its end.
+    pub fn at_ms(&self) -> Ms {
+        match self {
+            Event::CallStarted { at_ms, .. }
+            | Event::CallEnded { at_ms, .. }
+            | Event::HoldStarted { at_ms }
+            | Event::HoldEnded { at_ms }
+            | Event::Agent { at_ms, .. }
+            | Event::Tick { at_ms } => *at_ms,
+            Event::Utterance(u) => u.end_ms,
+            Event::VoiceActivity { end_ms, .. } => *end_ms,
+        }
+    }
+}

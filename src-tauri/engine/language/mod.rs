@@ -1,0 +1,10 @@
+//! Language detectors: what the words say. Pure functions of text and the playbook's settings.
+
+pub mod abuse;
+pub mod paraphrase;
+pub mod phrases;
+pub mod text;
+
+pub use abuse::{AbuseConfig, AbuseDetector, AbuseKind, AbuseVerdict};
+pub use paraphrase::{ParaphraseConfig, ParaphraseDetector, ParaphraseVerdict};
+pub use phrases::PhraseSet;

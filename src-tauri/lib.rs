@@ -1,0 +1,11 @@
+//! Parley: a conversation coach for call-center agents.
+//!
+//! `engine` is pure (events in, nudges out); `sources` turn files, audio and the live endpoint
+//! into events; `store` keeps every call in SQLite; `desktop` is the Tauri shell.
+
+pub mod cli;
+pub mod engine;
+pub mod sources;
+
+#[cfg(feature = "desktop")]
+pub mod desktop;

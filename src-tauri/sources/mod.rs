@@ -1,0 +1,3 @@
+//! Where events come from: transcript files, the live endpoint, audio.
+
+pub mod transcript;

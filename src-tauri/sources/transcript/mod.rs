@@ -1,0 +1,1 @@
+//! Transcript files (JSONL, WebVTT, SRT) read into engine events.

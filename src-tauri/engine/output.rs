@@ -154,6 +154,8 @@ pub struct Pacing {
     pub agent_speech_ms: Ms,
     pub customer_speech_ms: Ms,
     pub interruptions: u32,
+    /// Overlaps at or over the interruption threshold, whoever started them.
+    pub overlaps: u32,
     /// Overlaps too short to be interruptions (backchannels).
     pub backchannels: u32,
     pub longest_silence_ms: Ms,

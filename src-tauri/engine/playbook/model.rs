@@ -89,6 +89,8 @@ pub struct Thresholds {
     pub listen_floor_s: f32,
     /// How far back the paraphrase detector looks for the customer's concern.
     pub paraphrase_context_s: f32,
+    /// Customer words about the problem before "paraphrase first" applies (a quick request needs none).
+    pub paraphrase_min_concern_words: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,6 +169,9 @@ pub struct Phrases {
 pub struct Rephrase {
     pub phrase: String,
     pub instead: String,
+    /// Longer phrases that contain `phrase` but are fine ("i can't wait").
+    #[serde(default)]
+    pub except: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -169,7 +169,12 @@ fn share(v: f32) -> Result<(), String> {
 }
 
 fn validate_thresholds(t: &Thresholds) -> Result<(), Violation> {
-    let checks: [(&str, f32, fn(f32) -> Result<(), String>); 19] = [
+    let checks: [(&str, f32, fn(f32) -> Result<(), String>); 20] = [
+        (
+            "paraphrase_min_concern_words",
+            t.paraphrase_min_concern_words as f32,
+            positive,
+        ),
         ("fast_wpm", t.fast_wpm, positive),
         ("rate_window_s", t.rate_window_s, positive),
         ("rate_min_words", t.rate_min_words as f32, positive),

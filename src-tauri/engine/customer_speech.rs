@@ -1,0 +1,90 @@
+//! Rules on what the customer says: abuse versus venting, escalation requests, hot buttons,
+//! and the concern the agent should restate.
+
+use super::language::AbuseVerdict;
+use super::nudges::Candidate;
+use super::output::{Output, Rule};
+use super::timefmt::mmss;
+use super::{Engine, Utterance};
+
+/// A statement this long (in words) can carry the customer's concern.
+const CONCERN_MIN_WORDS: usize = 8;
+const CONCERN_MAX_CHARS: usize = 160;
+
+impl Engine {
+    pub(super) fn customer_said(
+        &mut self,
+        u: &Utterance,
+        w: &[String],
+        _out: &mut [Output],
+        candidates: &mut Vec<Candidate>,
+    ) {
+        let at = u.end_ms;
+        let when = mmss(u.start_ms);
+        self.customer_recent.push_back((at, u.text.clone()));
+        let context = (self.playbook.thresholds.paraphrase_context_s * 1000.0) as u64;
+        while self
+            .customer_recent
+            .front()
+            .is_some_and(|(t, _)| *t + context < at)
+        {
+            self.customer_recent.pop_front();
+        }
+        if !self.solution_offered {
+            self.concern_words += w.len() as u32;
+        }
+        if self.concern.is_none() && w.len() >= CONCERN_MIN_WORDS {
+            self.concern = Some(one_line(&u.text));
+        }
+
+        match self.compiled.abuse.classify(&u.text) {
+            AbuseVerdict::Abuse { cue, .. } => {
+                self.climb_ladder(at, format!("\"{cue}\" at {when}"), candidates);
+            }
+            AbuseVerdict::Venting { cue } => {
+                if self.awaiting_ack.is_none() {
+                    self.awaiting_ack = Some(format!("customer venting (\"{cue}\") at {when}"));
+                }
+            }
+            AbuseVerdict::Clean => {}
+        }
+
+        let escalation = self
+            .playbook
+            .escalation
+            .iter()
+            .zip(&self.compiled.escalation)
+            .find_map(|(kind, set)| set.find_in_words(w).map(|p| (kind, p.to_string())));
+        if let Some((kind, phrase)) = escalation {
+            self.escalation_requested = true;
+            self.actions
+                .push(format!("customer raised {} at {when}", kind.id));
+            let c = Candidate::new(
+                &self.playbook,
+                Rule::Escalation,
+                at,
+                format!("\"{phrase}\" at {when}"),
+            )
+            .with_words(&kind.headline, Some(&kind.script));
+            candidates.push(c);
+        }
+
+        if let Some(phrase) = self.compiled.hot_button.find_in_words(w) {
+            candidates.push(Candidate::new(
+                &self.playbook,
+                Rule::HotButton,
+                at,
+                format!("\"{phrase}\" raised at {when}"),
+            ));
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= CONCERN_MAX_CHARS {
+        return flat;
+    }
+    let cut: String = flat.chars().take(CONCERN_MAX_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
+}

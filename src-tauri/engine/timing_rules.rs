@@ -1,0 +1,194 @@
+//! Rules on timing: interruptions, heat, rate, talk share, monologues, dead air, long holds.
+
+use super::language::text::words;
+use super::nudges::Candidate;
+use super::output::{Evidence, Output, Rule};
+use super::pacing::SegmentReport;
+use super::timefmt::{mmss, secs};
+use super::{Engine, Speaker, Utterance};
+
+impl Engine {
+    pub(super) fn final_utterance(
+        &mut self,
+        u: &Utterance,
+        out: &mut Vec<Output>,
+        candidates: &mut Vec<Candidate>,
+    ) {
+        let w = words(&u.text);
+        let end = u.end_ms.max(u.start_ms);
+        if u.speaker == Speaker::Agent {
+            self.agent_words_seen = true;
+        }
+        self.pacing.add_words(u.speaker, u.start_ms, end, w.len());
+        if self.pacing.uses_timing(u.speaker, false) {
+            let report = self.pacing.add_segment(
+                u.speaker,
+                u.start_ms,
+                end,
+                None,
+                &self.playbook.thresholds,
+            );
+            self.after_segment(u.speaker, &report, out, candidates);
+        }
+        match u.speaker {
+            Speaker::Agent => {
+                self.agent_said(u, &w, out, candidates);
+                self.rate_and_share(candidates);
+            }
+            Speaker::Customer => self.customer_said(u, &w, out, candidates),
+        }
+    }
+
+    pub(super) fn after_segment(
+        &mut self,
+        speaker: Speaker,
+        r: &SegmentReport,
+        out: &mut Vec<Output>,
+        candidates: &mut Vec<Candidate>,
+    ) {
+        if let Some((overlap, agent_start)) = r.interruption {
+            self.counters.agent_interruptions += 1;
+            candidates.push(Candidate::new(
+                &self.playbook,
+                Rule::Interruption,
+                self.now,
+                format!("overlap {} at {}", secs(overlap), mmss(agent_start)),
+            ));
+        }
+        if let Some(db) = r.heat_db {
+            candidates.push(Candidate::new(
+                &self.playbook,
+                Rule::Heat,
+                self.now,
+                format!(
+                    "voice {db:+.1} dB over your baseline at {} while the customer is loud",
+                    mmss(self.now)
+                ),
+            ));
+        }
+        if r.calm {
+            self.counters.calm_segments += 1;
+        }
+        if r.customer_turn {
+            self.counters.customer_turns += 1;
+        }
+        if let Some((start, end)) = r.closed_customer_turn {
+            let long = (self.playbook.thresholds.complaint_turn_s * 1000.0) as u64;
+            if end - start >= long && self.awaiting_ack.is_none() {
+                self.awaiting_ack = Some(format!(
+                    "customer spoke {} from {}",
+                    secs(end - start),
+                    mmss(start)
+                ));
+            }
+        }
+        let floor = (self.playbook.thresholds.listen_floor_s * 1000.0) as u64;
+        if speaker == Speaker::Customer
+            && self.pacing.customer_floor_ms() >= floor
+            && !self.checklist.is_done("listen")
+        {
+            let evidence = Evidence {
+                at_ms: self.now,
+                speaker: Some(Speaker::Customer),
+                text: None,
+                by_agent: false,
+            };
+            out.extend(self.checklist.tick(&self.playbook, "listen", evidence));
+        }
+    }
+
+    pub(super) fn rate_and_share(&mut self, candidates: &mut Vec<Candidate>) {
+        let t = &self.playbook.thresholds;
+        let now = self.now;
+        if let Some(wpm) = self.pacing.agent_wpm(now, t) {
+            if wpm > t.fast_wpm {
+                candidates.push(Candidate::new(
+                    &self.playbook,
+                    Rule::SpeakingFast,
+                    now,
+                    format!(
+                        "{wpm:.0} words/min over the last {:.0} s at {}",
+                        t.rate_window_s,
+                        mmss(now)
+                    ),
+                ));
+            } else {
+                self.counters.rate_ok += 1;
+            }
+        }
+        let limit = self
+            .playbook
+            .phases
+            .iter()
+            .find(|p| p.id == self.current_phase())
+            .and_then(|p| p.talk_share_max)
+            .unwrap_or(t.talk_share_max);
+        let (share, judged) = self.pacing.recent_share(now, t.talk_share_window_s);
+        if judged as f32 >= t.talk_share_min_speech_s * 1000.0 {
+            if share > limit {
+                candidates.push(Candidate::new(
+                    &self.playbook,
+                    Rule::TalkShare,
+                    now,
+                    format!(
+                        "you spoke {:.0}% of the last {:.0} s (limit {:.0}%) at {}",
+                        share * 100.0,
+                        t.talk_share_window_s,
+                        limit * 100.0,
+                        mmss(now)
+                    ),
+                ));
+            } else {
+                self.counters.talk_share_ok += 1;
+            }
+        }
+    }
+
+    /// Rules that fire on time passing, checked after every event.
+    pub(super) fn timing_checks(&mut self, candidates: &mut Vec<Candidate>) {
+        let t = &self.playbook.thresholds;
+        let now = self.now;
+        if let Some((from, silence)) = self.pacing.silence_ms(now) {
+            if silence as f32 >= t.dead_air_s * 1000.0 && self.dead_air_nudged_for != Some(from) {
+                self.dead_air_nudged_for = Some(from);
+                candidates.push(Candidate::new(
+                    &self.playbook,
+                    Rule::DeadAir,
+                    now,
+                    format!("silence {} since {}", secs(silence), mmss(from)),
+                ));
+            }
+        }
+        if let Some(since) = self.pacing.hold_since() {
+            let long = (t.long_hold_s * 1000.0) as u64;
+            let due = self.hold_nudged_at.map_or(since + long, |last| last + long);
+            if now >= due {
+                self.hold_nudged_at = Some(now);
+                candidates.push(Candidate::new(
+                    &self.playbook,
+                    Rule::LongHold,
+                    now,
+                    format!("on hold {} since {}", secs(now - since), mmss(since)),
+                ));
+            }
+        } else {
+            self.hold_nudged_at = None;
+        }
+        if let Some((run_start, run)) = self.pacing.monologue_ms(now, t) {
+            if run as f32 >= t.monologue_s * 1000.0 && self.monologue_nudged_for != Some(run_start)
+            {
+                self.monologue_nudged_for = Some(run_start);
+                candidates.push(Candidate::new(
+                    &self.playbook,
+                    Rule::Monologue,
+                    now,
+                    format!(
+                        "you have spoken {} without a pause since {}",
+                        secs(run),
+                        mmss(run_start)
+                    ),
+                ));
+            }
+        }
+    }
+}

@@ -1,6 +1,5 @@
 //! The call's checklist: items tick once with evidence; the phase moves forward as they do.
 
-use super::event::Ms;
 use super::output::{Evidence, ItemStatus, Output};
 use super::playbook::Playbook;
 
@@ -105,7 +104,7 @@ impl Checklist {
 mod tests {
     use super::*;
 
-    fn ev(at_ms: Ms) -> Evidence {
+    fn ev(at_ms: crate::engine::Ms) -> Evidence {
         Evidence {
             at_ms,
             speaker: None,

@@ -254,20 +254,16 @@ impl PacingTracker {
 
     /// Length of the agent's current run without a pause for the customer, counting speech in progress.
     pub fn monologue_ms(&self, now: Ms, t: &Thresholds) -> Option<(Ms, Ms)> {
-        let (run_start, run_end) = self.monologue?;
-        if self
-            .last_customer_turn_start
-            .is_some_and(|c| c >= run_start)
-        {
-            return None;
-        }
-        let speaking = self.speaking_since[0].filter(|s| *s <= run_end + ms(t.monologue_pause_s));
-        let end = if speaking.is_some() {
-            now.max(run_end)
-        } else {
-            run_end
+        let pause = ms(t.monologue_pause_s);
+        let customer_took_turn =
+            |since: Ms| self.last_customer_turn_start.is_some_and(|c| c >= since);
+        let run = match (self.monologue, self.speaking_since[0]) {
+            (Some((start, end)), Some(s)) if s <= end + pause => (start, now.max(end)),
+            (Some(run), None) => run,
+            (_, Some(s)) => (s, now.max(s)),
+            (None, None) => return None,
         };
-        Some((run_start, end - run_start))
+        (!customer_took_turn(run.0)).then_some((run.0, run.1 - run.0))
     }
 
     fn judge_level(

@@ -1,6 +1,10 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
+mod render;
+
 use clap::{Parser, Subcommand};
+
+pub use render::Renderer;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -126,7 +126,8 @@ impl Engine {
         let (share, judged) = self.pacing.recent_share(now, t.talk_share_window_s);
         // A share "over the last two minutes" needs two minutes of call behind it, except in a
         // phase with its own limit (Listen), which is judged as soon as there is enough speech.
-        let window_full = now.saturating_sub(self.started_at) as f32 >= t.talk_share_window_s * 1000.0;
+        let window_full =
+            now.saturating_sub(self.started_at) as f32 >= t.talk_share_window_s * 1000.0;
         let phase_limit = limit != t.talk_share_max;
         if judged as f32 >= t.talk_share_min_speech_s * 1000.0 && (window_full || phase_limit) {
             if share > limit {

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every check: formatting, lints, unit, golden, store, ingest,
+# audio and evaluation tests, then the desktop app driven through WebDriver under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --test
+
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo test
+
+if [[ -x scripts/ui-test.sh ]]; then
+  scripts/ui-test.sh
+fi

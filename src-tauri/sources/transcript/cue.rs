@@ -77,6 +77,13 @@ fn add_line(turns: &mut Vec<Turn>, n: u64, text: &str, speakers: &SpeakerMap) ->
     if let Some(body) = rest.strip_prefix("- ") {
         rest = body.trim_start();
     }
+    // Styling such as <i> may wrap the whole line, name included.
+    while rest.starts_with('<') && voice_tag_at(rest, 0).is_none() {
+        match rest.find('>') {
+            Some(close) => rest = rest[close + 1..].trim_start(),
+            None => break,
+        }
+    }
     if voice_tag_at(rest, 0).is_none() {
         if let Some((name, body)) = name_prefix(rest) {
             match speakers.resolve(name) {

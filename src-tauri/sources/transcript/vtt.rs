@@ -71,9 +71,10 @@ fn is_keyword(line: &str, keyword: &str) -> bool {
 }
 
 fn read_header<R: BufRead>(lines: &mut Lines<R>) -> Result<(), Fail> {
-    let first = lines.next_line()?;
-    let ok = first.is_some_and(|(_, text)| is_keyword(text, "WEBVTT"));
-    if !ok {
+    let Some((_, first)) = lines.next_line()? else {
+        return Ok(());
+    };
+    if !is_keyword(first, "WEBVTT") {
         return Err(Fail::syntax(
             1,
             "a WebVTT file must start with the line WEBVTT",

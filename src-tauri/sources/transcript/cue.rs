@@ -195,14 +195,23 @@ fn clean(raw: &str) -> String {
         }
     }
     plain.push_str(rest);
-    let decoded = plain
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", " ")
-        .replace("&lrm;", "")
-        .replace("&rlm;", "")
-        .replace("&amp;", "&");
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    if plain.contains('&') {
+        plain = plain
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&nbsp;", " ")
+            .replace("&lrm;", "")
+            .replace("&rlm;", "")
+            .replace("&amp;", "&");
+    }
+    let mut text = String::with_capacity(plain.len());
+    for word in plain.split_whitespace() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(word);
+    }
+    text
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use parley::engine::{AgentAction, EndReason, Event, Speaker, Utterance};
+use parley::sources::schedule::schedule;
 use parley::sources::transcript::{self, ErrorKind, Format, ReadError, SpeakerMap};
 
 fn read(name: &str, content: &[u8]) -> Result<Vec<Event>, ReadError> {
@@ -393,6 +394,11 @@ fn every_sample_reads() {
             .collect();
         let events = events.unwrap_or_else(|e| panic!("{e}"));
         assert!(events.len() > 3, "{}", path.display());
+        let replay: Vec<Event> = schedule(events.into_iter().map(Ok::<_, ()>), Some(1000))
+            .flatten()
+            .collect();
+        assert!(replay.windows(2).all(|w| w[0].at_ms() <= w[1].at_ms()));
+        assert!(matches!(replay.last(), Some(Event::CallEnded { .. })));
         count += 1;
     }
     assert!(count >= 8);

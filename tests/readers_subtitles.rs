@@ -229,6 +229,10 @@ fn srt_errors_name_the_line() {
             "c.srt:2: field \"end\": ends (00:04.000) before it starts (00:05.000)",
         ),
         (
+            "1\n00:00:01,000 --> 00:00:02,000\nAgent: a\n2\n00:00:03,000 --> 00:00:04,000\nAgent: b\n",
+            "c.srt:5: a timing line inside a cue; is the blank line before it missing?",
+        ),
+        (
             "1\n25:00:00,000 --> 25:00:01,000\nAgent: a\n",
             "c.srt:2: field \"start\": \"25:00:00,000\" is more than 24 hours into the call",
         ),

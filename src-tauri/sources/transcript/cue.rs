@@ -26,6 +26,12 @@ pub fn read_cue<R: BufRead>(
         if text.trim().is_empty() {
             break;
         }
+        if text.contains("-->") {
+            return Err(Fail::syntax(
+                n,
+                "a timing line inside a cue; is the blank line before it missing?",
+            ));
+        }
         size += text.len();
         if size > MAX_LINE_BYTES {
             return Err(Fail::syntax(

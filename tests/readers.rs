@@ -162,11 +162,11 @@ fn missing_and_invalid_fields() {
     let cases = [
         (
             r#"{"speaker":"agent","end":2,"text":"a"}"#,
-            "call.jsonl:1: field \"start\": missing",
+            "call.jsonl:1: field \"start\": missing; an utterance needs speaker, start, end and text",
         ),
         (
             r#"{"speaker":"agent","start":1,"end":2}"#,
-            "call.jsonl:1: field \"text\": missing",
+            "call.jsonl:1: field \"text\": missing; an utterance needs speaker, start, end and text",
         ),
         (
             r#"{"speaker":"agent","start":"1","end":2,"text":"a"}"#,
@@ -191,7 +191,15 @@ fn missing_and_invalid_fields() {
         ),
         (
             r#"{"event":"hold_start"}"#,
-            "call.jsonl:1: field \"at\": missing",
+            "call.jsonl:1: field \"at\": missing; this event needs at (seconds from the call start)",
+        ),
+        (
+            r#"{"event":"note","at":3}"#,
+            "call.jsonl:1: field \"text\": missing; a note line needs text and at",
+        ),
+        (
+            r#"{"event":5,"at":3}"#,
+            "call.jsonl:1: field \"event\": expected a string",
         ),
         (
             r#"{"event":"tick_item","item":" ","at":1}"#,

@@ -51,8 +51,8 @@ pub enum ErrorKind {
     MalformedJson { column: usize, message: String },
     #[error("expected a JSON object per line, like {{\"speaker\": \"agent\", \"start\": 1.0, \"end\": 2.5, \"text\": \"...\"}}")]
     NotAnObject,
-    #[error("missing")]
-    MissingField,
+    #[error("missing; {needs}")]
+    MissingField { needs: &'static str },
     #[error("{0}")]
     InvalidField(String),
     #[error(

@@ -77,8 +77,16 @@ pub fn parse_line(text: &str, line: u64, speakers: &SpeakerMap) -> Result<Event,
             },
         )
     })?;
-    let f = Fields { raw: &raw, line };
-    let name = f.opt_str("event", raw.event.as_ref())?;
+    let name = match &raw.event {
+        None => None,
+        Some(Value::String(name)) => Some(name.as_str()),
+        Some(_) => return Err(Fail::invalid(line, "event", "expected a string")),
+    };
+    let f = Fields {
+        raw: &raw,
+        line,
+        needs: needs(name.unwrap_or("utterance")),
+    };
     let at = || f.seconds("at", raw.at.as_ref());
     let event = match name.unwrap_or("utterance") {
         "utterance" => Event::Utterance(Utterance {
@@ -164,6 +172,19 @@ pub fn parse_line(text: &str, line: u64, speakers: &SpeakerMap) -> Result<Event,
     Ok(event)
 }
 
+/// What a line of each kind must carry, for "missing field" messages.
+fn needs(event: &str) -> &'static str {
+    match event {
+        "utterance" => "an utterance needs speaker, start, end and text",
+        "voice" => "a voice line needs speaker, start and end",
+        "tick_item" => "a tick_item line needs item and at",
+        "note" => "a note line needs text and at",
+        "mute_rule" => "a mute_rule line needs rule and at",
+        "dismiss_nudge" => "a dismiss_nudge line needs nudge_id and at",
+        _ => "this event needs at (seconds from the call start)",
+    }
+}
+
 fn agent(at_ms: Ms, action: AgentAction) -> Event {
     Event::Agent { at_ms, action }
 }
@@ -182,11 +203,18 @@ fn end_reason(name: &str) -> Option<EndReason> {
 struct Fields<'a> {
     raw: &'a Line,
     line: u64,
+    needs: &'static str,
 }
 
 impl<'a> Fields<'a> {
     fn required<'v>(&self, field: &'static str, v: Option<&'v Value>) -> Result<&'v Value, Fail> {
-        v.ok_or_else(|| Fail::field(self.line, field, ErrorKind::MissingField))
+        v.ok_or_else(|| {
+            Fail::field(
+                self.line,
+                field,
+                ErrorKind::MissingField { needs: self.needs },
+            )
+        })
     }
 
     fn seconds(&self, field: &'static str, v: Option<&Value>) -> Result<Ms, Fail> {

@@ -260,4 +260,11 @@ fn extension_decides_the_format() {
     assert_eq!(Format::from_path(Path::new("a.vtt")), Some(Format::Vtt));
     assert_eq!(Format::from_path(Path::new("a.srt")), Some(Format::Srt));
     assert_eq!(Format::from_path(Path::new("a")), None);
+    assert_eq!("VTT".parse::<Format>(), Ok(Format::Vtt));
+    assert_eq!("ndjson".parse::<Format>(), Ok(Format::Jsonl));
+    assert_eq!(Format::Srt.to_string(), "srt");
+    assert_eq!(
+        "doc".parse::<Format>(),
+        Err("unknown transcript format \"doc\"; use jsonl, vtt or srt".to_string())
+    );
 }

@@ -59,6 +59,15 @@ impl Format {
         }
     }
 
+    /// The name used on the command line and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Vtt => "vtt",
+            Format::Srt => "srt",
+        }
+    }
+
     /// Guesses from the first line that is not blank or a comment.
     fn sniff(line: &str) -> Option<Format> {
         let line = line.trim();
@@ -71,6 +80,22 @@ impl Format {
         } else {
             None
         }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    /// `jsonl`, `vtt` or `srt` (any case), or one of the file extensions.
+    fn from_str(s: &str) -> Result<Format, String> {
+        Format::from_path(Path::new(&format!("x.{}", s.trim())))
+            .ok_or_else(|| format!("unknown transcript format \"{s}\"; use jsonl, vtt or srt"))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
 mod render;
+mod replay;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,6 @@ pub struct ReplayArgs {
 /// Runs a subcommand; returns the process exit code.
 pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
-        Command::Replay(_args) => anyhow::bail!("replay is not wired yet"),
+        Command::Replay(args) => replay::run(&args),
     }
 }

@@ -26,7 +26,9 @@ impl std::str::FromStr for Speed {
             "real" => Ok(Speed::Factor(1.0)),
             other => match other.trim_end_matches('x').parse::<f64>() {
                 Ok(f) if f.is_finite() && f > 0.0 => Ok(Speed::Factor(f)),
-                _ => Err(format!("speed {other:?} is not max, real or a positive number such as 4")),
+                _ => Err(format!(
+                    "speed {other:?} is not max, real or a positive number such as 4"
+                )),
             },
         }
     }
@@ -40,7 +42,10 @@ pub enum ReplayError {
 
 /// The scheduled events of a transcript file, in the order a live call would deliver them.
 pub fn events(path: &Path) -> Result<impl Iterator<Item = Result<Event, ReadError>>, ReadError> {
-    Ok(schedule(transcript::open(path, &SpeakerMap::default())?, Some(1000)))
+    Ok(schedule(
+        transcript::open(path, &SpeakerMap::default())?,
+        Some(1000),
+    ))
 }
 
 /// Drives a replay: feeds each event at its time and hands every output (with its event) on.
@@ -53,7 +58,12 @@ pub struct Replay {
 
 impl Replay {
     pub fn new(playbook: Arc<Playbook>, file: &Path, speed: Speed) -> Replay {
-        Replay { engine: Engine::new(playbook), speed, started: Instant::now(), file: file.to_path_buf() }
+        Replay {
+            engine: Engine::new(playbook),
+            speed,
+            started: Instant::now(),
+            file: file.to_path_buf(),
+        }
     }
 
     /// Feeds one event, waiting first if the replay runs at a set speed.

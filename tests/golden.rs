@@ -26,19 +26,32 @@ impl std::fmt::Display for Moment {
 }
 
 fn parse_expected(path: &Path) -> Vec<Moment> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
         .map(|(i, l)| {
             let parts: Vec<&str> = l.split_whitespace().collect();
-            let bad = || panic!("{}:{}: expected `tick|nudge NAME mm:ss`, got {l:?}", path.display(), i + 1);
+            let bad = || -> ! {
+                panic!(
+                    "{}:{}: expected `tick|nudge NAME mm:ss`, got {l:?}",
+                    path.display(),
+                    i + 1
+                )
+            };
             if parts.len() != 3 || !matches!(parts[0], "tick" | "nudge") {
                 bad();
             }
             let (m, s) = parts[2].split_once(':').unwrap_or_else(|| bad());
-            let at_ms = (m.parse::<u64>().unwrap_or_else(|_| bad()) * 60 + s.parse::<u64>().unwrap_or_else(|_| bad())) * 1000;
-            Moment { kind: parts[0].into(), name: parts[1].into(), at_ms }
+            let at_ms = (m.parse::<u64>().unwrap_or_else(|_| bad()) * 60
+                + s.parse::<u64>().unwrap_or_else(|_| bad()))
+                * 1000;
+            Moment {
+                kind: parts[0].into(),
+                name: parts[1].into(),
+                at_ms,
+            }
         })
         .collect()
 }
@@ -49,8 +62,16 @@ fn actual(sample: &Path) -> Vec<Moment> {
     outputs
         .iter()
         .filter_map(|o| match o {
-            Output::Tick { item, at_ms, .. } => Some(Moment { kind: "tick".into(), name: item.clone(), at_ms: *at_ms }),
-            Output::Nudge(n) => Some(Moment { kind: "nudge".into(), name: n.rule.to_string(), at_ms: n.at_ms }),
+            Output::Tick { item, at_ms, .. } => Some(Moment {
+                kind: "tick".into(),
+                name: item.clone(),
+                at_ms: *at_ms,
+            }),
+            Output::Nudge(n) => Some(Moment {
+                kind: "nudge".into(),
+                name: n.rule.to_string(),
+                at_ms: n.at_ms,
+            }),
             _ => None,
         })
         .collect()
@@ -66,9 +87,9 @@ fn check(sample: &str) {
     let mut unmatched_got = got.clone();
     let mut missing = Vec::new();
     for e in &expected {
-        let hit = unmatched_got
-            .iter()
-            .position(|g| g.kind == e.kind && g.name == e.name && g.at_ms.abs_diff(e.at_ms) <= TOLERANCE_MS);
+        let hit = unmatched_got.iter().position(|g| {
+            g.kind == e.kind && g.name == e.name && g.at_ms.abs_diff(e.at_ms) <= TOLERANCE_MS
+        });
         match hit {
             Some(i) => {
                 unmatched_got.remove(i);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::{ReplayArgs, Renderer};
+use super::{Renderer, ReplayArgs};
 use crate::engine::{Event, Playbook};
 use crate::replay::{self, Replay, Speed};
 
@@ -49,9 +49,13 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<i32> {
             }
         };
         for output in replay.feed(&event) {
-            renderer.output(&output).context("cannot write the timeline to stdout")?;
+            renderer
+                .output(&output)
+                .context("cannot write the timeline to stdout")?;
         }
     }
-    std::io::stdout().flush().context("cannot write the timeline to stdout")?;
+    std::io::stdout()
+        .flush()
+        .context("cannot write the timeline to stdout")?;
     Ok(0)
 }

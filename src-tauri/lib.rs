@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod engine;
 pub mod sources;
+pub mod store;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

@@ -1,6 +1,7 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
 mod render;
+pub mod sessions;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +22,10 @@ pub struct Cli {
 pub enum Command {
     /// Replay a transcript through the coach and print the timeline.
     Replay(ReplayArgs),
+    /// Saved sessions: list, show, search, export.
+    Sessions(Box<sessions::SessionsArgs>),
+    /// Follow-ups owed: what is due today, what is overdue.
+    Followups(sessions::FollowupsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,5 +47,7 @@ pub struct ReplayArgs {
 pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Replay(_args) => anyhow::bail!("replay is not wired yet"),
+        Command::Sessions(args) => sessions::run_sessions(*args),
+        Command::Followups(args) => sessions::run_followups(args),
     }
 }

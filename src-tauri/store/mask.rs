@@ -342,9 +342,15 @@ const NOT_CARD_WORDS: &[&str] = &[
     "po",
 ];
 
+/// "order number 4111..." names a business number; "ticket raised, card 4111..." does not.
+fn names_business_number(words: &[&str]) -> bool {
+    let near = &words[words.len().saturating_sub(3)..];
+    any_phrase(near, NOT_CARD_WORDS) && !near.contains(&"card")
+}
+
 fn classify(words: &[&str], digits: &str, groups: &[usize], typed: bool) -> Option<&'static str> {
     let n = digits.len();
-    if (13..=19).contains(&n) && luhn(digits) && !any_phrase(words, NOT_CARD_WORDS) {
+    if (13..=19).contains(&n) && luhn(digits) && !names_business_number(words) {
         return Some(CARD);
     }
     if typed && groups == [3, 2, 4] && valid_ssn(digits) {
@@ -463,7 +469,7 @@ impl Segment<'_> {
     /// A card inside a longer run ("4111 1111 1111 1111 12 25"): tries unit-aligned slices;
     /// what is left around a card is judged on its own, as a second pass would see it.
     fn cards_within(&self, words: &[&str], cuts: &mut Vec<Cut>) {
-        if any_phrase(words, NOT_CARD_WORDS) {
+        if names_business_number(words) {
             return;
         }
         let mut i = 0;

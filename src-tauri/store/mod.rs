@@ -173,6 +173,11 @@ impl Store {
         &self.inner.recovered
     }
 
+    /// Waits until everything sent to the writer so far is done and committed.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.write(|_| Ok(()))
+    }
+
     pub fn mask_options(&self) -> MaskOptions {
         self.inner.mask
     }

@@ -99,11 +99,6 @@ fn save_call(store: &Store, agent: &str, started_at: i64, notes: &str) -> (Sessi
     (id, s)
 }
 
-fn count(path: &Path, sql: &str) -> i64 {
-    let c = Connection::open(path).unwrap();
-    c.query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
 fn integrity_ok(path: &Path) {
     let c = Connection::open(path).unwrap();
     let r: String = c

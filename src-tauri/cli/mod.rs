@@ -2,6 +2,7 @@
 
 mod render;
 mod replay;
+pub mod sessions;
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +23,10 @@ pub struct Cli {
 pub enum Command {
     /// Replay a transcript through the coach and print the timeline.
     Replay(ReplayArgs),
+    /// Saved sessions: list, show, search, export.
+    Sessions(Box<sessions::SessionsArgs>),
+    /// Follow-ups owed: what is due today, what is overdue.
+    Followups(sessions::FollowupsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,5 +48,7 @@ pub struct ReplayArgs {
 pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Replay(args) => replay::run(&args),
+        Command::Sessions(args) => sessions::run_sessions(*args),
+        Command::Followups(args) => sessions::run_followups(args),
     }
 }

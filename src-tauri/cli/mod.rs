@@ -1,5 +1,6 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
+mod live;
 mod render;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,10 @@ pub struct Cli {
 pub enum Command {
     /// Replay a transcript through the coach and print the timeline.
     Replay(ReplayArgs),
+    /// Run the local live endpoint and print coaching as it happens.
+    Serve(live::ServeArgs),
+    /// Stream a transcript file to a running `parley serve`.
+    Send(live::SendArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,5 +47,7 @@ pub struct ReplayArgs {
 pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Replay(_args) => anyhow::bail!("replay is not wired yet"),
+        Command::Serve(args) => live::serve(args),
+        Command::Send(args) => live::send(args),
     }
 }

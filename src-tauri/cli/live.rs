@@ -12,7 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::{Error, Message as WsMessage};
 
 use super::Renderer;
 use crate::engine::Playbook;
@@ -164,14 +164,23 @@ pub fn send(args: SendArgs) -> anyhow::Result<i32> {
             .with_context(|| format!("bad --url {}", args.url))?;
         let bearer = HeaderValue::from_str(&format!("Bearer {token}")).context("bad token")?;
         request.headers_mut().insert("authorization", bearer);
-        let (socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot connect to {} (is `parley serve` running?)",
+        let (socket, _) = match tokio_tungstenite::connect_async(request).await {
+            Ok(s) => s,
+            Err(Error::Http(r)) if r.status().as_u16() == 401 => {
+                anyhow::bail!(
+                    "{} refused the token (see `parley serve`'s output)",
                     args.url
                 )
-            })?;
+            }
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot connect to {} (is `parley serve` running?)",
+                        args.url
+                    )
+                })
+            }
+        };
         let (mut sink, mut stream) = socket.split();
         let reader = tokio::spawn(async move {
             let mut errors = 0u32;

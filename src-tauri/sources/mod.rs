@@ -1,4 +1,5 @@
 //! Where events come from: transcript files, the live endpoint, audio.
 
+pub mod audio;
 pub mod ingest;
 pub mod transcript;

@@ -7,6 +7,9 @@
 //! loud line are each judged against themselves.
 
 mod analyzer;
+#[cfg(feature = "capture")]
+pub mod capture;
+pub mod live;
 pub mod rate;
 pub mod segment;
 pub mod vad;

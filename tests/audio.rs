@@ -29,15 +29,22 @@ struct Line {
     after: Option<(usize, Edge)>,
     gap_s: f64,
     wpm: u32,
+    /// Voices are laid down at `QUIET`; a heated line at `LOUD`.
+    gain: f32,
     text: &'static str,
 }
 
-const SCRIPT: [Line; 7] = [
+const QUIET: f32 = 0.25;
+/// Four times the amplitude: 12 dB over the speaker's own baseline.
+const LOUD: f32 = 1.0;
+
+const SCRIPT: [Line; 13] = [
     Line {
         speaker: Speaker::Agent,
         after: None,
         gap_s: 0.5,
         wpm: NORMAL_WPM,
+        gain: QUIET,
         text: "Thank you for calling Northwind Energy, my name is Sam. How can I help you today?",
     },
     Line {
@@ -45,6 +52,7 @@ const SCRIPT: [Line; 7] = [
         after: Some((0, Edge::End)),
         gap_s: 0.7,
         wpm: NORMAL_WPM,
+        gain: QUIET,
         text: "I moved out of my flat at the start of the month and closed my account, but this \
                morning I got a bill for the whole of October, and it is almost two hundred pounds.",
     },
@@ -54,6 +62,7 @@ const SCRIPT: [Line; 7] = [
         after: Some((1, Edge::Start)),
         gap_s: 4.0,
         wpm: NORMAL_WPM,
+        gain: QUIET,
         text: "Right, have you checked the meter reading?",
     },
     // Ten seconds of nobody after the complaint ends.
@@ -62,6 +71,7 @@ const SCRIPT: [Line; 7] = [
         after: Some((1, Edge::End)),
         gap_s: DEAD_AIR_S,
         wpm: NORMAL_WPM,
+        gain: QUIET,
         text: "Sorry for the wait, I was checking your account.",
     },
     Line {
@@ -69,6 +79,7 @@ const SCRIPT: [Line; 7] = [
         after: Some((3, Edge::End)),
         gap_s: 0.6,
         wpm: NORMAL_WPM,
+        gain: QUIET,
         text: "Okay, and what did you find?",
     },
     Line {
@@ -76,6 +87,7 @@ const SCRIPT: [Line; 7] = [
         after: Some((4, Edge::End)),
         gap_s: 0.6,
         wpm: FAST_WPM,
+        gain: QUIET,
         text: "So what happened is that the final meter reading was not sent through in time, \
                which means the system estimated your usage for October, and then it produced a \
                full monthly bill automatically, but I can see your closing reading here now, so I \
@@ -88,7 +100,58 @@ const SCRIPT: [Line; 7] = [
         after: Some((5, Edge::End)),
         gap_s: 0.8,
         wpm: NORMAL_WPM,
+        gain: QUIET,
         text: "Thank you, that sounds good.",
+    },
+    // A few calm turns, so each speaker has a baseline of five stretches of speech.
+    Line {
+        speaker: Speaker::Customer,
+        after: Some((6, Edge::End)),
+        gap_s: 0.7,
+        wpm: NORMAL_WPM,
+        gain: QUIET,
+        text: "Will I get a letter as well?",
+    },
+    Line {
+        speaker: Speaker::Agent,
+        after: Some((7, Edge::End)),
+        gap_s: 0.6,
+        wpm: NORMAL_WPM,
+        gain: QUIET,
+        text: "Yes, a letter will follow by post.",
+    },
+    Line {
+        speaker: Speaker::Customer,
+        after: Some((8, Edge::End)),
+        gap_s: 0.7,
+        wpm: NORMAL_WPM,
+        gain: QUIET,
+        text: "And the refund goes back to my card?",
+    },
+    Line {
+        speaker: Speaker::Agent,
+        after: Some((9, Edge::End)),
+        gap_s: 0.6,
+        wpm: NORMAL_WPM,
+        gain: QUIET,
+        text: "Yes, to the same card you paid with.",
+    },
+    // Then it heats up: the customer shouts, and the agent matches it.
+    Line {
+        speaker: Speaker::Customer,
+        after: Some((10, Edge::End)),
+        gap_s: 1.0,
+        wpm: NORMAL_WPM,
+        gain: LOUD,
+        text: "But this is the third time I have called about this, and nobody ever fixes it!",
+    },
+    Line {
+        speaker: Speaker::Agent,
+        after: Some((11, Edge::End)),
+        gap_s: 0.6,
+        wpm: NORMAL_WPM,
+        gain: LOUD,
+        text: "Well I have already told you exactly what we can do about it!",
     },
 ];
 const DEAD_AIR_S: f64 = 10.0;
@@ -157,7 +220,8 @@ fn make_call() -> Call {
             track.resize(offset + clip.len(), 0);
         }
         for (i, s) in clip.iter().enumerate() {
-            track[offset + i] = track[offset + i].saturating_add(*s);
+            let scaled = (f32::from(*s) * line.gain) as i16;
+            track[offset + i] = track[offset + i].saturating_add(scaled);
         }
         let p = Placed {
             speaker: line.speaker,
@@ -350,6 +414,12 @@ fn espeak_call_segments_rates_and_nudges() {
     assert!(
         t > fast.start_ms && t <= fast.end_ms + 1_500,
         "speaking fast at {t} vs {fast:?}"
+    );
+    let shouted = call.placed[12];
+    let t = at(Rule::Heat).expect("heat nudge");
+    assert!(
+        t >= shouted.start_ms && t <= shouted.end_ms + 1_500,
+        "heat at {t} vs {shouted:?}"
     );
 }
 

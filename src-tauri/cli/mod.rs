@@ -1,5 +1,6 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
+mod live;
 mod render;
 mod replay;
 pub mod sessions;
@@ -27,6 +28,10 @@ pub enum Command {
     Sessions(Box<sessions::SessionsArgs>),
     /// Follow-ups owed: what is due today, what is overdue.
     Followups(sessions::FollowupsArgs),
+    /// Run the local live endpoint and print coaching as it happens.
+    Serve(live::ServeArgs),
+    /// Stream a transcript file to a running `parley serve`.
+    Send(live::SendArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,5 +55,7 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::Replay(args) => replay::run(&args),
         Command::Sessions(args) => sessions::run_sessions(*args),
         Command::Followups(args) => sessions::run_followups(args),
+        Command::Serve(args) => live::serve(args),
+        Command::Send(args) => live::send(args),
     }
 }

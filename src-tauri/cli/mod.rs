@@ -36,7 +36,7 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// Transcript file (.jsonl, .vtt, .srt).
+    /// Transcript (.jsonl, .vtt, .srt) or call audio (.wav, stereo: left agent, right customer).
     pub file: std::path::PathBuf,
     /// Playbook TOML (default: the built-in difficult-call playbook).
     #[arg(long)]
@@ -47,6 +47,15 @@ pub struct ReplayArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+    /// Do not keep the replayed call in the session store.
+    #[arg(long)]
+    pub no_save: bool,
+    /// Session database (default: $PARLEY_DB, else parley.db in the OS data folder).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
+    /// Agent name recorded with the saved session.
+    #[arg(long, default_value = "replay")]
+    pub agent: String,
 }
 
 /// Runs a subcommand; returns the process exit code.

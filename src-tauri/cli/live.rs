@@ -40,6 +40,18 @@ pub struct ServeArgs {
     /// Do not feed ticks while the source is silent.
     #[arg(long)]
     pub no_auto_tick: bool,
+    /// Coach from live audio too: the microphone and the call audio (monitor/loopback input).
+    #[cfg(feature = "capture")]
+    #[arg(long)]
+    pub capture: bool,
+    /// Microphone input (part of its name; default: the system's default input).
+    #[cfg(feature = "capture")]
+    #[arg(long, requires = "capture")]
+    pub mic: Option<String>,
+    /// Call-audio input (part of its name; default: the first monitor or loopback input).
+    #[cfg(feature = "capture")]
+    #[arg(long, requires = "capture")]
+    pub call_input: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,6 +89,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         eprintln!("parley live endpoint: ws://{addr}/v1/live  and  POST http://{addr}/v1/events");
         eprintln!("token: {token}  ({})", describe(&source));
         eprintln!("try: parley send assets/samples/model-call.jsonl --url ws://{addr}/v1/live");
+        #[cfg(feature = "capture")]
+        let capture = if args.capture {
+            Some(capture::start(&args, &engine).await?)
+        } else {
+            None
+        };
         let stdout = std::io::stdout();
         let mut renderer = Renderer::new(stdout.lock(), args.json);
         loop {
@@ -95,6 +113,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<i32> {
             }
         }
         drop(renderer);
+        #[cfg(feature = "capture")]
+        if let Some(c) = capture {
+            capture::stop(c, &engine).await?;
+        }
         let stats = engine.link().stats().snapshot();
         server.shutdown().await?;
         engine.shutdown().await?;
@@ -220,4 +242,65 @@ pub fn send(args: SendArgs) -> anyhow::Result<i32> {
         )?;
         Ok(if errors == 0 { 0 } else { 1 })
     })
+}
+
+/// `parley serve --capture`: the capture session is the call; audio times count from its start.
+#[cfg(feature = "capture")]
+mod capture {
+    use std::time::Instant;
+
+    use super::ServeArgs;
+    use crate::engine::Event;
+    use crate::sources::audio::capture::{Capture, CaptureConfig};
+    use crate::sources::ingest::{EngineTask, Submission, SubmitError};
+
+    fn submission(event: Event) -> Submission {
+        Submission {
+            event,
+            seq: None,
+            received: Instant::now(),
+            reply: None,
+        }
+    }
+
+    pub async fn start(args: &ServeArgs, engine: &EngineTask) -> anyhow::Result<Capture> {
+        let config = CaptureConfig {
+            mic: args.mic.clone(),
+            call: args.call_input.clone(),
+        };
+        let link = engine.link();
+        let start = Event::CallStarted {
+            at_ms: 0,
+            agent: None,
+            customer_name: None,
+        };
+        link.submit(submission(start), std::time::Duration::from_secs(1))
+            .await?;
+        let sink = Box::new(
+            move |event: Event| match link.try_submit(submission(event)) {
+                // A full queue is counted in the endpoint's stats; a stopped engine ends the run.
+                Ok(()) | Err(SubmitError::QueueFull) | Err(SubmitError::Stopped) => {}
+            },
+        );
+        let capture = Capture::start(&config, sink)?;
+        eprintln!("capturing the microphone and the call audio; Ctrl-C ends the call");
+        Ok(capture)
+    }
+
+    pub async fn stop(capture: Capture, engine: &EngineTask) -> anyhow::Result<()> {
+        let report = capture.stop()?;
+        let end = Event::CallEnded {
+            at_ms: report.position_ms,
+            reason: None,
+        };
+        engine
+            .link()
+            .submit(submission(end), std::time::Duration::from_secs(1))
+            .await?;
+        eprintln!(
+            "audio: {} ms analysed, {} voice events, {} samples dropped, {} device errors",
+            report.position_ms, report.events, report.overruns, report.device_errors
+        );
+        Ok(())
+    }
 }

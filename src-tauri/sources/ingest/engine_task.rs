@@ -103,6 +103,19 @@ impl EngineLink {
         }
     }
 
+    /// Queues an event without waiting, for threads outside the runtime (audio analysis); a full
+    /// queue drops it and counts the drop.
+    pub fn try_submit(&self, submission: Submission) -> Result<(), SubmitError> {
+        match self.tx.try_send(submission) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                Stats::bump(&self.stats.dropped_queue_full);
+                Err(SubmitError::QueueFull)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(SubmitError::Stopped),
+        }
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Emitted>> {
         self.outputs.subscribe()
     }

@@ -2,4 +2,5 @@
 
 pub mod audio;
 pub mod ingest;
+pub mod stt;
 pub mod transcript;

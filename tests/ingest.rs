@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use parley::engine::{Output, Playbook, Rule};
 use parley::sources::ingest::{
-    self, jsonl, EngineOptions, EngineTask, Inbound, IngestConfig, Message, ServerHandle,
+    self, EngineOptions, EngineTask, Inbound, IngestConfig, Message, ServerHandle,
 };
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -254,7 +254,10 @@ async fn a_streamed_call_comes_back_as_coaching() {
     let mut s = connect_ok(addr(&rig), "").await;
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/interrupting-agent.jsonl");
-    let events = jsonl::with_ticks(jsonl::read_jsonl(&path).unwrap());
+    let events: Vec<_> = parley::replay::events(&path)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     for (i, e) in events.iter().enumerate() {
         let inbound = Inbound {
             seq: Some(i as u64),

@@ -15,9 +15,10 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error, Message as WsMessage};
 
 use super::Renderer;
-use crate::engine::Playbook;
+use crate::engine::{Event, Playbook};
+use crate::replay::Speed;
 use crate::sources::ingest::{
-    self, jsonl, token, EngineOptions, EngineTask, Inbound, IngestConfig, Message, TokenSource,
+    self, token, EngineOptions, EngineTask, Inbound, IngestConfig, Message, TokenSource,
 };
 
 #[derive(Debug, clap::Args)]
@@ -56,7 +57,7 @@ pub struct ServeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct SendArgs {
-    /// Transcript file (.jsonl: {"speaker","start","end","text"} per line, times in seconds).
+    /// Transcript file (.jsonl, .vtt, .srt), sent in the order a live call delivers it.
     pub file: PathBuf,
     /// The endpoint's WebSocket URL.
     #[arg(long, default_value_t = format!("ws://127.0.0.1:{}/v1/live", ingest::DEFAULT_PORT))]
@@ -142,20 +143,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// None for as fast as possible, else the speed factor.
-pub fn parse_speed(speed: &str) -> anyhow::Result<Option<f64>> {
-    match speed {
-        "max" => Ok(None),
-        "real" => Ok(Some(1.0)),
-        n => match n.parse::<f64>() {
-            Ok(f) if f.is_finite() && f > 0.0 => Ok(Some(f)),
-            _ => {
-                anyhow::bail!("--speed must be real, max or a positive factor such as 4, not `{n}`")
-            }
-        },
-    }
-}
-
 fn send_token(flag: Option<String>) -> anyhow::Result<String> {
     if let Some(t) = flag {
         return Ok(t);
@@ -175,8 +162,9 @@ fn send_token(flag: Option<String>) -> anyhow::Result<String> {
 }
 
 pub fn send(args: SendArgs) -> anyhow::Result<i32> {
-    let speed = parse_speed(&args.speed)?;
-    let events = jsonl::with_ticks(jsonl::read_jsonl(&args.file)?);
+    let speed: Speed = args.speed.parse().map_err(anyhow::Error::msg)?;
+    // Partials at the start of speech, finals at the end, a tick every second: as replay does.
+    let events = crate::replay::events(&args.file)?.collect::<Result<Vec<Event>, _>>()?;
     let token = send_token(args.token)?;
     runtime()?.block_on(async move {
         let mut request = args
@@ -219,7 +207,7 @@ pub fn send(args: SendArgs) -> anyhow::Result<i32> {
         let start = tokio::time::Instant::now();
         let mut sent = 0u64;
         for (seq, event) in events.iter().enumerate() {
-            if let Some(factor) = speed {
+            if let Speed::Factor(factor) = speed {
                 let due = Duration::from_secs_f64(event.at_ms() as f64 / 1000.0 / factor);
                 tokio::time::sleep_until(start + due).await;
             }

@@ -2,6 +2,8 @@
 
 mod live;
 mod render;
+mod replay;
+pub mod sessions;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +28,10 @@ pub enum Command {
     Serve(live::ServeArgs),
     /// Stream a transcript file to a running `parley serve`.
     Send(live::SendArgs),
+    /// Saved sessions: list, show, search, export.
+    Sessions(Box<sessions::SessionsArgs>),
+    /// Follow-ups owed: what is due today, what is overdue.
+    Followups(sessions::FollowupsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -46,8 +52,10 @@ pub struct ReplayArgs {
 /// Runs a subcommand; returns the process exit code.
 pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
-        Command::Replay(_args) => anyhow::bail!("replay is not wired yet"),
         Command::Serve(args) => live::serve(args),
         Command::Send(args) => live::send(args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Sessions(args) => sessions::run_sessions(*args),
+        Command::Followups(args) => sessions::run_followups(args),
     }
 }

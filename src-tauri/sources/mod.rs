@@ -2,5 +2,6 @@
 
 pub mod audio;
 pub mod ingest;
+pub mod schedule;
 pub mod stt;
 pub mod transcript;

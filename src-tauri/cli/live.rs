@@ -57,7 +57,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct SendArgs {
-    /// Transcript file (.jsonl, .vtt, .srt), sent in the order a live call delivers it.
+    /// Transcript (.jsonl, .vtt, .srt) or stereo recording (.wav: left agent, right customer),
+    /// sent in the order a live call delivers it.
     pub file: PathBuf,
     /// The endpoint's WebSocket URL.
     #[arg(long, default_value_t = format!("ws://127.0.0.1:{}/v1/live", ingest::DEFAULT_PORT))]
@@ -163,8 +164,17 @@ fn send_token(flag: Option<String>) -> anyhow::Result<String> {
 
 pub fn send(args: SendArgs) -> anyhow::Result<i32> {
     let speed: Speed = args.speed.parse().map_err(anyhow::Error::msg)?;
-    // Partials at the start of speech, finals at the end, a tick every second: as replay does.
-    let events = crate::replay::events(&args.file)?.collect::<Result<Vec<Event>, _>>()?;
+    let is_wav = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+    let events = if is_wav {
+        // Voice activity from a stereo recording (left agent, right customer).
+        crate::sources::audio::events_from_wav(&args.file)?
+    } else {
+        // Partials at the start of speech, finals at the end, a tick every second: as replay does.
+        crate::replay::events(&args.file)?.collect::<Result<Vec<Event>, _>>()?
+    };
     let token = send_token(args.token)?;
     runtime()?.block_on(async move {
         let mut request = args

@@ -179,7 +179,8 @@ struct LiveCall {
     source_ms: Ms,
     /// Latest time fed to the engine, with the wall-clock moment it was fed.
     fed_ms: Ms,
-    fed_at: Instant,
+    /// The runtime's clock, so tests with paused time see ticks without waiting.
+    fed_at: tokio::time::Instant,
 }
 
 struct TaskState {
@@ -290,7 +291,7 @@ impl TaskState {
             id: self.calls,
             source_ms: event.at_ms(),
             fed_ms: event.at_ms(),
-            fed_at: Instant::now(),
+            fed_at: tokio::time::Instant::now(),
         });
         self.feed(event, Some(received));
     }
@@ -301,7 +302,7 @@ impl TaskState {
         };
         Stats::bump(&self.stats.fed);
         call.fed_ms = call.fed_ms.max(event.at_ms());
-        call.fed_at = Instant::now();
+        call.fed_at = tokio::time::Instant::now();
         let outputs = call.engine.feed(event);
         Stats::add(&self.stats.outputs, outputs.len() as u64);
         for output in outputs {

@@ -98,6 +98,60 @@ fn benches(c: &mut Criterion) {
     );
 }
 
+/// User + system CPU time of this process, from /proc (Linux), in clock ticks of 10 ms.
+fn cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// The live path at real time: a feeder thread stands in for the device callback, pushing 10 ms
+/// of 48 kHz stereo into both rings, while the analysis thread drains them.
+fn live_cpu(seconds: u64) {
+    use parley::sources::audio::live::{self, LiveAudio};
+    const LIVE_RATE: u32 = 48_000;
+    let (mut mic, mic_in) = live::channel(Speaker::Agent, LIVE_RATE);
+    let (mut call, call_in) = live::channel(Speaker::Customer, LIVE_RATE);
+    let audio = LiveAudio::start(vec![mic_in, call_in], Box::new(|_| {})).expect("analysis thread");
+    let mono = signal(seconds as usize + 1, LIVE_RATE);
+    let stereo: Vec<i16> = mono
+        .iter()
+        .flat_map(|s| [(s * 32767.0) as i16; 2])
+        .collect();
+    let block = LIVE_RATE as usize / 100;
+    let Some(before) = cpu_ticks() else {
+        println!("audio: live CPU not measured (no /proc/self/stat here)");
+        return;
+    };
+    let start = Instant::now();
+    for (i, chunk) in stereo
+        .chunks(block * 2)
+        .take(seconds as usize * 100)
+        .enumerate()
+    {
+        mic.push_interleaved(chunk, 2, |s| f32::from(s) / 32768.0);
+        call.push_interleaved(chunk, 2, |s| f32::from(s) / 32768.0);
+        let due = Duration::from_millis(10 * (i as u64 + 1));
+        if let Some(wait) = due.checked_sub(start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+    let report = audio.stop().expect("stop");
+    let after = cpu_ticks().unwrap_or(before);
+    let busy = (after - before) as f64 / 100.0;
+    println!(
+        "audio: live path at real time, 2 channels of 48 kHz stereo for {seconds} s: {:.2}% of one \
+         core (process CPU incl. the feeder; {} overruns, {} events)",
+        100.0 * busy / start.elapsed().as_secs_f64(),
+        report.overruns,
+        report.events
+    );
+}
+
 criterion_group! {
     name = audio_benches;
     config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(5));
@@ -107,4 +161,5 @@ criterion_group! {
 fn main() {
     audio_benches();
     Criterion::default().configure_from_args().final_summary();
+    live_cpu(20);
 }

@@ -137,6 +137,9 @@ async fn latency(rate: u64, seconds: u64) -> (Vec<Duration>, Vec<Duration>) {
     (first, nudges)
 }
 
+/// Makes the n-th message of a synthetic call with turns of the given length.
+type MessageFn = fn(u64, u64) -> String;
+
 /// A voice segment without words: the engine's cheapest speech event.
 fn voice(n: u64, turn_ms: u64) -> String {
     let speaker = if n % 2 == 0 { "agent" } else { "customer" };
@@ -148,7 +151,7 @@ fn voice(n: u64, turn_ms: u64) -> String {
 }
 
 /// Sends `rate` messages/s for `seconds`, paced in 1 ms slices; returns (achieved rate, lost).
-async fn sustained(rate: u64, seconds: u64, message: fn(u64, u64) -> String) -> (f64, u64) {
+async fn sustained(rate: u64, seconds: u64, message: MessageFn) -> (f64, u64) {
     let rig = rig().await;
     let mut sink = client(&rig).await;
     send(&mut sink, r#"{"type":"call_start"}"#.into()).await;
@@ -250,8 +253,7 @@ fn figures() {
         );
     }
     engine_alone();
-    let kinds: [(&str, fn(u64, u64) -> String); 2] =
-        [("final", utterance), ("voice_activity", voice)];
+    let kinds: [(&str, MessageFn); 2] = [("final", utterance), ("voice_activity", voice)];
     for (kind, message) in kinds {
         let mut best = 0;
         for rate in [500, 1_000, 2_000, 3_000, 5_000, 10_000, 20_000, 40_000] {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use parley::engine::{Output, Playbook, Rule};
 use parley::sources::ingest::{
-    self, jsonl, EngineOptions, EngineTask, Inbound, IngestConfig, Message, ServerHandle,
+    self, EngineOptions, EngineTask, Inbound, IngestConfig, Message, ServerHandle,
 };
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -254,7 +254,10 @@ async fn a_streamed_call_comes_back_as_coaching() {
     let mut s = connect_ok(addr(&rig), "").await;
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/interrupting-agent.jsonl");
-    let events = jsonl::with_ticks(jsonl::read_jsonl(&path).unwrap());
+    let events: Vec<_> = parley::replay::events(&path)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     for (i, e) in events.iter().enumerate() {
         let inbound = Inbound {
             seq: Some(i as u64),
@@ -364,4 +367,76 @@ async fn refuses_a_non_loopback_address() {
     config.addr = "0.0.0.0:0".parse().unwrap();
     let e = ingest::serve(config, engine.link()).await.err().unwrap();
     assert!(e.to_string().contains("loopback"), "{e}");
+}
+
+fn submission(event: parley::engine::Event) -> ingest::Submission {
+    ingest::Submission {
+        event,
+        seq: None,
+        received: std::time::Instant::now(),
+        reply: None,
+    }
+}
+
+/// With the runtime's clock paused, time jumps to each timer: the silence is real call time for
+/// the engine, and the test does not wait for it.
+#[tokio::test(start_paused = true)]
+async fn silence_is_ticked_on_the_source_clock_and_coached() {
+    use parley::engine::Event;
+    let engine = EngineTask::spawn(Arc::new(Playbook::builtin()), EngineOptions::default());
+    let mut outputs = engine.subscribe();
+    let link = engine.link();
+    let start = Event::CallStarted {
+        at_ms: 0,
+        agent: None,
+        customer_name: None,
+    };
+    link.submit(submission(start), Duration::from_secs(1))
+        .await
+        .unwrap();
+    let hello = Event::Utterance(parley::engine::Utterance {
+        speaker: parley::engine::Speaker::Agent,
+        text: "Thank you for calling, this is Sam, how can I help?".into(),
+        start_ms: 500,
+        end_ms: 3_000,
+        is_final: true,
+    });
+    link.submit(submission(hello), Duration::from_secs(1))
+        .await
+        .unwrap();
+    let nudge = loop {
+        let e = outputs.recv().await.unwrap();
+        if let Output::Nudge(n) = &e.output {
+            break (n.rule, n.at_ms, e.received);
+        }
+    };
+    assert_eq!(nudge.0, Rule::DeadAir);
+    // Ticks continue the source's clock from its last event (3 s), not the wall clock.
+    assert!(
+        (11_000..=13_000).contains(&nudge.1),
+        "dead air at {} ms",
+        nudge.1
+    );
+    assert!(nudge.2.is_none(), "made by a tick of the engine task");
+}
+
+#[tokio::test]
+async fn a_new_call_start_closes_the_call_in_progress() {
+    let rig = rig().await;
+    let a = addr(&rig);
+    let mut outputs = rig.engine.subscribe();
+    let two_calls = r#"[{"type":"call_start"},{"type":"tick","at_ms":4000},{"type":"call_start"}]"#;
+    let (status, body) = post(a, &[&auth()], two_calls).await;
+    assert_eq!(status, 202, "{body}");
+    let mut states = Vec::new();
+    while let Ok(e) = outputs.try_recv() {
+        if let Output::CallState { state, .. } = e.output {
+            states.push((e.call, format!("{state:?}")));
+        }
+    }
+    assert_eq!(
+        states,
+        [(1, "Live".into()), (1, "Ended".into()), (2, "Live".into())]
+    );
+    assert_eq!(rig.engine.link().stats().snapshot().calls, 2);
 }

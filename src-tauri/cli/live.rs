@@ -15,9 +15,10 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error, Message as WsMessage};
 
 use super::Renderer;
-use crate::engine::Playbook;
+use crate::engine::{Event, Playbook};
+use crate::replay::Speed;
 use crate::sources::ingest::{
-    self, jsonl, token, EngineOptions, EngineTask, Inbound, IngestConfig, Message, TokenSource,
+    self, token, EngineOptions, EngineTask, Inbound, IngestConfig, Message, TokenSource,
 };
 
 #[derive(Debug, clap::Args)]
@@ -40,11 +41,24 @@ pub struct ServeArgs {
     /// Do not feed ticks while the source is silent.
     #[arg(long)]
     pub no_auto_tick: bool,
+    /// Coach from live audio too: the microphone and the call audio (monitor/loopback input).
+    #[cfg(feature = "capture")]
+    #[arg(long)]
+    pub capture: bool,
+    /// Microphone input (part of its name; default: the system's default input).
+    #[cfg(feature = "capture")]
+    #[arg(long, requires = "capture")]
+    pub mic: Option<String>,
+    /// Call-audio input (part of its name; default: the first monitor or loopback input).
+    #[cfg(feature = "capture")]
+    #[arg(long, requires = "capture")]
+    pub call_input: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct SendArgs {
-    /// Transcript file (.jsonl: {"speaker","start","end","text"} per line, times in seconds).
+    /// Transcript (.jsonl, .vtt, .srt) or stereo recording (.wav: left agent, right customer),
+    /// sent in the order a live call delivers it.
     pub file: PathBuf,
     /// The endpoint's WebSocket URL.
     #[arg(long, default_value_t = format!("ws://127.0.0.1:{}/v1/live", ingest::DEFAULT_PORT))]
@@ -77,6 +91,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         eprintln!("parley live endpoint: ws://{addr}/v1/live  and  POST http://{addr}/v1/events");
         eprintln!("token: {token}  ({})", describe(&source));
         eprintln!("try: parley send assets/samples/model-call.jsonl --url ws://{addr}/v1/live");
+        #[cfg(feature = "capture")]
+        let capture = if args.capture {
+            Some(capture::start(&args, &engine).await?)
+        } else {
+            None
+        };
         let stdout = std::io::stdout();
         let mut renderer = Renderer::new(stdout.lock(), args.json);
         loop {
@@ -95,6 +115,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<i32> {
             }
         }
         drop(renderer);
+        #[cfg(feature = "capture")]
+        if let Some(c) = capture {
+            capture::stop(c, &engine).await?;
+        }
         let stats = engine.link().stats().snapshot();
         server.shutdown().await?;
         engine.shutdown().await?;
@@ -120,20 +144,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// None for as fast as possible, else the speed factor.
-pub fn parse_speed(speed: &str) -> anyhow::Result<Option<f64>> {
-    match speed {
-        "max" => Ok(None),
-        "real" => Ok(Some(1.0)),
-        n => match n.parse::<f64>() {
-            Ok(f) if f.is_finite() && f > 0.0 => Ok(Some(f)),
-            _ => {
-                anyhow::bail!("--speed must be real, max or a positive factor such as 4, not `{n}`")
-            }
-        },
-    }
-}
-
 fn send_token(flag: Option<String>) -> anyhow::Result<String> {
     if let Some(t) = flag {
         return Ok(t);
@@ -153,8 +163,18 @@ fn send_token(flag: Option<String>) -> anyhow::Result<String> {
 }
 
 pub fn send(args: SendArgs) -> anyhow::Result<i32> {
-    let speed = parse_speed(&args.speed)?;
-    let events = jsonl::with_ticks(jsonl::read_jsonl(&args.file)?);
+    let speed: Speed = args.speed.parse().map_err(anyhow::Error::msg)?;
+    let is_wav = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+    let events = if is_wav {
+        // Voice activity from a stereo recording (left agent, right customer).
+        crate::sources::audio::events_from_wav(&args.file)?
+    } else {
+        // Partials at the start of speech, finals at the end, a tick every second: as replay does.
+        crate::replay::events(&args.file)?.collect::<Result<Vec<Event>, _>>()?
+    };
     let token = send_token(args.token)?;
     runtime()?.block_on(async move {
         let mut request = args
@@ -197,7 +217,7 @@ pub fn send(args: SendArgs) -> anyhow::Result<i32> {
         let start = tokio::time::Instant::now();
         let mut sent = 0u64;
         for (seq, event) in events.iter().enumerate() {
-            if let Some(factor) = speed {
+            if let Speed::Factor(factor) = speed {
                 let due = Duration::from_secs_f64(event.at_ms() as f64 / 1000.0 / factor);
                 tokio::time::sleep_until(start + due).await;
             }
@@ -220,4 +240,65 @@ pub fn send(args: SendArgs) -> anyhow::Result<i32> {
         )?;
         Ok(if errors == 0 { 0 } else { 1 })
     })
+}
+
+/// `parley serve --capture`: the capture session is the call; audio times count from its start.
+#[cfg(feature = "capture")]
+mod capture {
+    use std::time::Instant;
+
+    use super::ServeArgs;
+    use crate::engine::Event;
+    use crate::sources::audio::capture::{Capture, CaptureConfig};
+    use crate::sources::ingest::{EngineTask, Submission, SubmitError};
+
+    fn submission(event: Event) -> Submission {
+        Submission {
+            event,
+            seq: None,
+            received: Instant::now(),
+            reply: None,
+        }
+    }
+
+    pub async fn start(args: &ServeArgs, engine: &EngineTask) -> anyhow::Result<Capture> {
+        let config = CaptureConfig {
+            mic: args.mic.clone(),
+            call: args.call_input.clone(),
+        };
+        let link = engine.link();
+        let start = Event::CallStarted {
+            at_ms: 0,
+            agent: None,
+            customer_name: None,
+        };
+        link.submit(submission(start), std::time::Duration::from_secs(1))
+            .await?;
+        let sink = Box::new(
+            move |event: Event| match link.try_submit(submission(event)) {
+                // A full queue is counted in the endpoint's stats; a stopped engine ends the run.
+                Ok(()) | Err(SubmitError::QueueFull) | Err(SubmitError::Stopped) => {}
+            },
+        );
+        let capture = Capture::start(&config, sink)?;
+        eprintln!("capturing the microphone and the call audio; Ctrl-C ends the call");
+        Ok(capture)
+    }
+
+    pub async fn stop(capture: Capture, engine: &EngineTask) -> anyhow::Result<()> {
+        let report = capture.stop()?;
+        let end = Event::CallEnded {
+            at_ms: report.position_ms,
+            reason: None,
+        };
+        engine
+            .link()
+            .submit(submission(end), std::time::Duration::from_secs(1))
+            .await?;
+        eprintln!(
+            "audio: {} ms analysed, {} voice events, {} samples dropped, {} device errors",
+            report.position_ms, report.events, report.overruns, report.device_errors
+        );
+        Ok(())
+    }
 }

@@ -3,4 +3,5 @@
 pub mod audio;
 pub mod ingest;
 pub mod schedule;
+pub mod stt;
 pub mod transcript;

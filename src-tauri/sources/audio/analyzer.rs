@@ -91,3 +91,50 @@ fn voice_event(speaker: Speaker, s: &Spurt) -> Event {
         syllable_rate: (s.syllable_rate > 0.0).then(|| (s.syllable_rate * 100.0).round() / 100.0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn sample() -> impl Strategy<Value = f32> {
+        prop_oneof![
+            8 => -1.0f32..1.0,
+            1 => Just(0.0f32),
+            1 => prop_oneof![Just(f32::NAN), Just(f32::INFINITY), Just(-4.0f32)],
+        ]
+    }
+
+    proptest! {
+        /// Any samples in any block sizes: no panic, and spurts are ordered, apart, in bounds.
+        #[test]
+        fn spurts_are_well_formed(
+            rate in prop_oneof![Just(8_000u32), Just(22_050), Just(48_000), 1u32..200],
+            bursts in prop::collection::vec((0usize..3_000, prop::collection::vec(sample(), 0..400)), 0..30),
+        ) {
+            let mut a = ChannelAnalyzer::new(Speaker::Customer, rate);
+            let mut out = Vec::new();
+            let mut total = 0usize;
+            for (silence, sound) in &bursts {
+                let block = vec![0.0; *silence];
+                a.push(&block, &mut out);
+                a.push(sound, &mut out);
+                total += silence + sound.len();
+            }
+            a.finish(&mut out);
+            let length_ms = total as u64 * 1000 / u64::from(rate) + 20;
+            let mut last_end = 0;
+            for e in &out {
+                let Event::VoiceActivity { start_ms, end_ms, level_db, syllable_rate, .. } = e else {
+                    panic!("{e:?}")
+                };
+                prop_assert!(start_ms < end_ms && *end_ms <= length_ms, "{e:?} in {length_ms} ms");
+                prop_assert!(*start_ms >= last_end, "overlap: {e:?}");
+                prop_assert!(level_db.is_some_and(f32::is_finite));
+                prop_assert!(syllable_rate.is_none_or(|r| r.is_finite() && r > 0.0));
+                last_end = *end_ms;
+            }
+        }
+    }
+}

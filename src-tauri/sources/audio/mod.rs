@@ -54,10 +54,19 @@ pub fn voice_activity_from_wav(path: &Path) -> Result<(Vec<Event>, Ms), AudioErr
     wav::analyze_stereo(path)
 }
 
+/// The call as a live source would deliver it: the transcript replay's scheduler, fed in start
+/// order, puts each segment at its end and a tick every second between.
 fn call_events(mut voice: Vec<Event>, duration_ms: Ms) -> Vec<Event> {
+    voice.sort_by_key(crate::sources::transcript::start_ms);
     voice.push(Event::CallEnded {
         at_ms: duration_ms,
         reason: None,
     });
-    crate::sources::ingest::jsonl::with_ticks(voice)
+    let input = voice.into_iter().map(Ok::<Event, std::convert::Infallible>);
+    crate::sources::schedule::schedule(input, Some(TICK_MS))
+        .filter_map(Result::ok)
+        .collect()
 }
+
+/// Ticks between voice events, so silence is coached as it would be live.
+const TICK_MS: u64 = 1000;

@@ -27,7 +27,16 @@ pub fn features(samples: &[f32]) -> (f32, f32) {
     if samples.is_empty() {
         return (SILENCE_DB, 0.0);
     }
-    let power = samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32;
+    // A broken source (NaN, infinities, out-of-range floats) reads as silence or full scale,
+    // never as a level the engine cannot compare.
+    let clean = |s: f32| {
+        if s.is_finite() {
+            s.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        }
+    };
+    let power = samples.iter().map(|s| clean(*s) * clean(*s)).sum::<f32>() / samples.len() as f32;
     let level = if power > 0.0 {
         (10.0 * power.log10()).max(SILENCE_DB)
     } else {

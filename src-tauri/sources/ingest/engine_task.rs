@@ -103,6 +103,19 @@ impl EngineLink {
         }
     }
 
+    /// Queues an event without waiting, for threads outside the runtime (audio analysis); a full
+    /// queue drops it and counts the drop.
+    pub fn try_submit(&self, submission: Submission) -> Result<(), SubmitError> {
+        match self.tx.try_send(submission) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                Stats::bump(&self.stats.dropped_queue_full);
+                Err(SubmitError::QueueFull)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(SubmitError::Stopped),
+        }
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Emitted>> {
         self.outputs.subscribe()
     }
@@ -166,7 +179,8 @@ struct LiveCall {
     source_ms: Ms,
     /// Latest time fed to the engine, with the wall-clock moment it was fed.
     fed_ms: Ms,
-    fed_at: Instant,
+    /// The runtime's clock, so tests with paused time see ticks without waiting.
+    fed_at: tokio::time::Instant,
 }
 
 struct TaskState {
@@ -277,7 +291,7 @@ impl TaskState {
             id: self.calls,
             source_ms: event.at_ms(),
             fed_ms: event.at_ms(),
-            fed_at: Instant::now(),
+            fed_at: tokio::time::Instant::now(),
         });
         self.feed(event, Some(received));
     }
@@ -288,7 +302,7 @@ impl TaskState {
         };
         Stats::bump(&self.stats.fed);
         call.fed_ms = call.fed_ms.max(event.at_ms());
-        call.fed_at = Instant::now();
+        call.fed_at = tokio::time::Instant::now();
         let outputs = call.engine.feed(event);
         Stats::add(&self.stats.outputs, outputs.len() as u64);
         for output in outputs {

@@ -5,7 +5,6 @@
 
 mod auth;
 mod engine_task;
-pub mod jsonl;
 pub mod message;
 mod server;
 mod stats;

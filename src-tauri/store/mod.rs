@@ -295,6 +295,7 @@ fn init_writer(path: &Path, opts: &StoreOptions) -> Result<(Worker, Vec<SessionI
     let masker = Masker::new(opts.mask);
     let locks = LockDir::new(path);
     let recovered = recover::recover_orphans(&mut conn, path, &masker, &locks)?;
+    schema::optimize(&conn, path)?;
     let worker = Worker::new(
         conn,
         path.to_path_buf(),

@@ -39,8 +39,12 @@ pub enum StoreError {
     },
     #[error("session database '{path}': session {id} not found")]
     NotFound { path: PathBuf, id: i64 },
-    #[error("session database '{path}': session {id} is already finished")]
-    Finished { path: PathBuf, id: i64 },
+    #[error("session database '{path}': saving session {id} failed ({detail}); what was saved before is kept")]
+    WriteFailed {
+        path: PathBuf,
+        id: i64,
+        detail: String,
+    },
     #[error("session database '{path}': stored data in session {id} is unreadable: {detail}")]
     BadRow {
         path: PathBuf,

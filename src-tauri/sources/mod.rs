@@ -1,3 +1,6 @@
 //! Where events come from: transcript files, the live endpoint, audio.
 
+pub mod audio;
+pub mod ingest;
+pub mod schedule;
 pub mod transcript;

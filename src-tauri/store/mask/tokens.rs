@@ -9,6 +9,8 @@ pub enum Kind {
     Digits,
     /// A digit said as a word ("four"); the char is the digit.
     DigitWord(char),
+    /// "double four", "triple one": the digit and how many times.
+    Repeated(char, usize),
     Word,
     /// One of our own masks, e.g. `[card]`.
     Marker,
@@ -80,7 +82,41 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             });
         }
     }
-    mark_markers(text, tokens)
+    merge_repeats(mark_markers(text, tokens))
+}
+
+/// Folds "double"/"triple" and the spoken digit after it into one token.
+fn merge_repeats(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let times = match tokens[i].lower.as_str() {
+            "double" => 2,
+            "triple" => 3,
+            _ => 0,
+        };
+        if let (
+            true,
+            Some(Token {
+                kind: Kind::DigitWord(d),
+                end,
+                ..
+            }),
+        ) = (times > 0, tokens.get(i + 1))
+        {
+            out.push(Token {
+                kind: Kind::Repeated(*d, times),
+                start: tokens[i].start,
+                end: *end,
+                lower: String::new(),
+            });
+            i += 2;
+            continue;
+        }
+        out.push(tokens[i].clone());
+        i += 1;
+    }
+    out
 }
 
 /// Folds `[` word `]` into one marker token when it is one of our masks.
@@ -119,7 +155,10 @@ pub struct Run {
 }
 
 fn is_unit(t: &Token) -> bool {
-    matches!(t.kind, Kind::Digits | Kind::DigitWord(_))
+    matches!(
+        t.kind,
+        Kind::Digits | Kind::DigitWord(_) | Kind::Repeated(..)
+    )
 }
 
 pub fn find_runs(tokens: &[Token]) -> Vec<Run> {
@@ -157,6 +196,7 @@ pub fn find_runs(tokens: &[Token]) -> Vec<Run> {
 pub fn unit_digits(t: &Token, text: &str) -> String {
     match t.kind {
         Kind::DigitWord(d) => d.to_string(),
+        Kind::Repeated(d, n) => d.to_string().repeat(n),
         _ => text[t.start..t.end].to_string(),
     }
 }

@@ -130,7 +130,12 @@ fn the_note_has_every_part() {
         offset: FixedOffset::east_opt(3_600).unwrap(),
         interrupted: false,
     };
-    let body = draft(&ctx, &summary(), "Refund ticket 88812 raised.");
+    let body = draft(
+        &ctx,
+        &summary(),
+        "customer prefers email\nRefund ticket 88812 raised.",
+    );
+    assert_eq!(body.matches("customer prefers email").count(), 1, "{body}");
     let expect = [
         "# Call 2026-01-05 10:00 - alex (07:05)",
         "**Concern:** I was charged twice after cancelling",

@@ -228,9 +228,9 @@ impl Store {
 }
 
 fn closed_err(path: &Path, e: std::io::Error) -> StoreError {
-    StoreError::CreateDir {
+    StoreError::Thread {
         path: path.to_path_buf(),
-        source: e,
+        cause: e,
     }
 }
 
@@ -254,6 +254,11 @@ fn prepare_location(path: &Path) -> Result<(), StoreError> {
         path: path.to_path_buf(),
     };
     match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(StoreError::IsFolder {
+                path: path.to_path_buf(),
+            })
+        }
         Ok(m) if m.permissions().readonly() => return Err(ro(path)),
         Ok(_) => return Ok(()),
         Err(_) => {}
@@ -262,9 +267,9 @@ fn prepare_location(path: &Path) -> Result<(), StoreError> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => return Ok(()),
     };
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+    std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     match std::fs::metadata(dir) {
         Ok(m) if m.permissions().readonly() => Err(ro(path)),

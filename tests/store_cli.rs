@@ -73,6 +73,29 @@ fn sessions_commands_work_on_a_saved_call() {
 
     let fu = ok(&parley(&db, &["followups", "--due", "overdue"]));
     assert!(fu.contains("no follow-ups"), "{fu}");
+
+    let note = dir.path().join("note.md");
+    std::fs::write(&note, "Called back; card 4111 1111 1111 1111 noted.").unwrap();
+    ok(&parley(
+        &db,
+        &[
+            "sessions",
+            "note",
+            "1",
+            "--by",
+            "lead",
+            "--file",
+            note.to_str().unwrap(),
+        ],
+    ));
+    let show = ok(&parley(&db, &["sessions", "show", "1"]));
+    assert!(
+        show.contains("Called back; card [card] noted.") && show.contains("by lead"),
+        "{show}"
+    );
+    ok(&parley(&db, &["sessions", "tag", "1", "review", "billing"]));
+    let tagged = ok(&parley(&db, &["sessions", "list", "--tag", "review"]));
+    assert!(tagged.contains("billing,review"), "{tagged}");
 }
 
 #[test]

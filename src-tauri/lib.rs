@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod eval;
 pub mod sources;
 
 #[cfg(feature = "desktop")]

@@ -1,5 +1,6 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
+mod eval;
 mod render;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Replay a transcript through the coach and print the timeline.
     Replay(ReplayArgs),
+    /// Measure the detectors and whole calls on evaluation data.
+    Eval(eval::EvalArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,5 +45,6 @@ pub struct ReplayArgs {
 pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Replay(_args) => anyhow::bail!("replay is not wired yet"),
+        Command::Eval(args) => eval::run(args),
     }
 }

@@ -21,6 +21,9 @@ pub struct EvalArgs {
     /// The report as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Also write the paraphrase score's inputs for every MRPC pair to this CSV (for training).
+    #[arg(long)]
+    pub features_out: Option<PathBuf>,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
@@ -32,7 +35,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
             format!("built-in {}", crate::engine::playbook::BUILTIN_NAME),
         ),
     };
-    let report = crate::eval::run(&data, Arc::new(playbook), &name)?;
+    let playbook = Arc::new(playbook);
+    if let Some(out) = &args.features_out {
+        let n = crate::eval::mrpc::write_features(&data, &playbook, out)?;
+        eprintln!("wrote features of {n} pairs to {}", out.display());
+    }
+    let report = crate::eval::run(&data, playbook, &name)?;
     if args.json {
         println!(
             "{}",

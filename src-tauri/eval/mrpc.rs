@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::metrics::{Confusion, Rate, Scores};
 use super::EvalError;
+use crate::engine::language::overlap::FEATURE_NAMES;
 use crate::engine::language::ParaphraseDetector;
+use crate::engine::Playbook;
 
 pub struct Pair {
     pub customer: String,
@@ -96,4 +98,33 @@ pub fn evaluate(file: &str, pairs: &[Pair], detector: &ParaphraseDetector) -> Pa
         frame_alone,
         mean_us_per_check: elapsed * 1e6 / (3 * pairs.len()).max(1) as f64,
     }
+}
+
+/// Writes `label,feature...` for every pair of every `mrpc*.txt` in `data`; returns the count.
+pub fn write_features(data: &Path, playbook: &Playbook, out: &Path) -> Result<usize, EvalError> {
+    let detector = ParaphraseDetector::new(&playbook.language.paraphrase)
+        .map_err(|e| EvalError::Detector(e.to_string()))?;
+    let mut csv = format!("label,{}\n", FEATURE_NAMES.join(","));
+    let mut n = 0;
+    for path in super::sorted_entries(data)? {
+        let name = super::name_of(&path).to_lowercase();
+        if !(name.starts_with("mrpc") && name.ends_with(".txt")) {
+            continue;
+        }
+        for p in read(&path)? {
+            let f = detector.pair_features(&p.customer, &p.agent);
+            let values: Vec<String> = f.iter().map(|v| format!("{v:.5}")).collect();
+            csv.push_str(&format!(
+                "{},{}\n",
+                u8::from(p.paraphrase),
+                values.join(",")
+            ));
+            n += 1;
+        }
+    }
+    std::fs::write(out, csv).map_err(|source| EvalError::Read {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    Ok(n)
 }

@@ -1,80 +1,172 @@
 //! Did the agent restate the customer's concern in their own words?
 //!
-//! First version: content-stem overlap with a restatement frame. The evaluation issue replaces the
-//! internals; the interface (`ParaphraseDetector::check`) stays.
+//! The restatement frame ("so what I'm hearing is", "is that right?") is found and set aside;
+//! what is left is compared with each recent customer utterance (and all of them together) on
+//! content-word overlap both ways, shared word runs, numbers and names, after stemming and
+//! folding synonyms. A linear score with playbook weights decides; a frame alone never counts.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::phrases::PhraseSet;
+use super::lexicon::Lexicon;
+use super::overlap::{features, score, Side, Weights};
+use super::phrases::PhraseError;
 use super::text::{is_stopword, stem, words};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParaphraseConfig {
-    /// Restatement frames: "so what i'm hearing is", "just to make sure".
+    /// Restatement frames: "so what i'm hearing", "just to make sure".
     pub frames: Vec<String>,
-    /// Share of the agent's content words found in the customer's recent words, with a frame.
-    pub min_overlap_framed: f32,
-    /// The same without a frame (a bare restatement needs more overlap).
-    pub min_overlap_bare: f32,
-    /// Fewest content words the agent's restatement must carry.
+    /// Check-back questions that close a restatement: "is that right", "did i get that right".
+    #[serde(default)]
+    pub check_backs: Vec<String>,
+    /// Groups of words that mean the same here; each folds onto its group's first word.
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
+    /// Filler words set aside with a frame they touch ("so", "that", "okay").
+    #[serde(default)]
+    pub frame_fillers: Vec<String>,
+    /// Fewest content words the restatement must carry once the frame is set aside.
     pub min_content_words: usize,
+    /// Score needed with a frame or check-back, and without one.
+    pub min_score_framed: f32,
+    pub min_score_bare: f32,
+    pub weights: Weights,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParaphraseVerdict {
     pub is_paraphrase: bool,
     pub framed: bool,
+    /// Share of the restatement's content words found in what the customer said.
     pub overlap: f32,
 }
 
 #[derive(Debug, Clone)]
 pub struct ParaphraseDetector {
     config: ParaphraseConfig,
-    frames: PhraseSet,
+    frames: Lexicon,
+    check_backs: Lexicon,
+    fillers: Lexicon,
+    synonyms: HashMap<String, String>,
 }
 
 impl ParaphraseDetector {
-    pub fn new(
-        config: &ParaphraseConfig,
-    ) -> Result<ParaphraseDetector, super::phrases::PhraseError> {
+    pub fn new(config: &ParaphraseConfig) -> Result<ParaphraseDetector, PhraseError> {
+        let mut synonyms = HashMap::new();
+        for group in &config.synonyms {
+            let Some(head) = group.first() else { continue };
+            let head = stem(&head.to_lowercase());
+            for w in group {
+                synonyms.insert(stem(&w.to_lowercase()), head.clone());
+            }
+        }
         Ok(ParaphraseDetector {
             config: config.clone(),
-            frames: PhraseSet::new(&config.frames)?,
+            frames: Lexicon::new(&config.frames)?,
+            check_backs: Lexicon::new(&config.check_backs)?,
+            fillers: Lexicon::new(&config.frame_fillers)?,
+            synonyms,
         })
     }
 
     /// `customer_recent`: the customer's recent utterances, oldest first.
     pub fn check(&self, customer_recent: &[&str], agent: &str) -> ParaphraseVerdict {
-        let framed = self.frames.find(agent).is_some();
-        let content = |t: &str| -> Vec<String> {
-            words(t)
-                .into_iter()
-                .filter(|w| !is_stopword(w))
-                .map(|w| stem(&w))
-                .collect()
-        };
-        let agent_stems = content(agent);
-        let customer: std::collections::HashSet<String> =
-            customer_recent.iter().flat_map(|t| content(t)).collect();
-        if agent_stems.len() < self.config.min_content_words || customer.is_empty() {
-            return ParaphraseVerdict {
-                is_paraphrase: false,
-                framed,
-                overlap: 0.0,
-            };
+        let all = words(agent);
+        let mut keep = vec![true; all.len()];
+        let mut framed = false;
+        for lex in [&self.frames, &self.check_backs] {
+            for (i, n, _) in lex.all(&all) {
+                framed = true;
+                keep[i..i + n].iter_mut().for_each(|k| *k = false);
+                let mut before = i;
+                while before > 0 && self.fillers.contains(&all[before - 1]) {
+                    before -= 1;
+                    keep[before] = false;
+                }
+                let mut after = i + n;
+                while after < all.len() && self.fillers.contains(&all[after]) {
+                    keep[after] = false;
+                    after += 1;
+                }
+            }
         }
-        let shared = agent_stems.iter().filter(|s| customer.contains(*s)).count();
-        let overlap = shared as f32 / agent_stems.len() as f32;
+        let rest: Vec<String> = all
+            .into_iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(w, _)| w)
+            .collect();
+        let agent_side = Side::new(&rest, agent, &self.synonyms);
+        let content_words = rest.iter().filter(|w| !is_stopword(w)).count();
+        let not = ParaphraseVerdict {
+            is_paraphrase: false,
+            framed,
+            overlap: 0.0,
+        };
+        if content_words < self.config.min_content_words || customer_recent.is_empty() {
+            return not;
+        }
+        let joined = customer_recent.join(" ");
+        let mut candidates: Vec<&str> = customer_recent.to_vec();
+        if customer_recent.len() > 1 {
+            candidates.push(&joined);
+        }
+        let mut best: Option<(f32, f32)> = None;
+        for text in candidates {
+            let cw = words(text);
+            for window in windows(&cw, rest.len()) {
+                let side = Side::new(window, text, &self.synonyms);
+                if side.is_empty() {
+                    continue;
+                }
+                let f = features(&side, &agent_side);
+                let s = score(&self.config.weights, &f);
+                if best.is_none_or(|(b, _)| s > b) {
+                    best = Some((s, f[0]));
+                }
+            }
+        }
+        let Some((s, overlap)) = best else { return not };
         let needed = if framed {
-            self.config.min_overlap_framed
+            self.config.min_score_framed
         } else {
-            self.config.min_overlap_bare
+            self.config.min_score_bare
         };
         ParaphraseVerdict {
-            is_paraphrase: overlap >= needed,
+            is_paraphrase: s >= needed,
             framed,
             overlap,
         }
     }
+
+    /// The score's inputs for one pair, for offline training (`parley eval --features-out`).
+    pub fn pair_features(&self, customer: &str, agent: &str) -> [f32; 12] {
+        let c = Side::new(&words(customer), customer, &self.synonyms);
+        let a = Side::new(&words(agent), agent, &self.synonyms);
+        features(&c, &a)
+    }
+}
+
+/// A long concern is compared piece by piece with a shorter restatement: stretches half again
+/// as long as the restatement, overlapping by half. Sentence pairs of similar length stay whole.
+fn windows(customer: &[String], agent_len: usize) -> Vec<&[String]> {
+    let size = (agent_len * 3).div_ceil(2).max(4);
+    if customer.len() <= size + 2 {
+        return vec![customer];
+    }
+    let step = (size / 2).max(1);
+    let mut out = Vec::new();
+    let mut start = 0;
+    loop {
+        let end = (start + size).min(customer.len());
+        out.push(&customer[start..end]);
+        if end == customer.len() {
+            break;
+        }
+        start += step;
+    }
+    out
 }

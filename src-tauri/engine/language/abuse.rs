@@ -312,8 +312,9 @@ impl AbuseDetector {
             .all(&words.w)
             .into_iter()
             .find(|&(i, _, _)| i > m)?;
-        (!self.disowned(words, i, i + n))
-            .then(|| (AbuseKind::Harassment, cue.to_string(), self.scores.sarcasm))
+        // The marker itself may carry a negation ("thanks for nothing"); only quoting disarms.
+        let quoted = words.toks[m..i + n].iter().any(|t| t.quoted);
+        (!quoted).then(|| (AbuseKind::Harassment, cue.to_string(), self.scores.sarcasm))
     }
 
     fn venting(&self, words: &Words) -> Option<String> {
@@ -330,3 +331,7 @@ impl AbuseDetector {
         .map(|(_, _, cue)| cue.to_string())
     }
 }
+
+#[cfg(test)]
+#[path = "abuse_tests.rs"]
+mod tests;

@@ -170,3 +170,81 @@ fn windows(customer: &[String], agent_len: usize) -> Vec<&[String]> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Playbook;
+
+    fn detector() -> ParaphraseDetector {
+        match ParaphraseDetector::new(&Playbook::builtin().language.paraphrase) {
+            Ok(d) => d,
+            Err(e) => panic!("built-in paraphrase settings: {e}"),
+        }
+    }
+
+    const CONCERN: &str =
+        "I was charged twice for my subscription this month and the app won't show me the invoice.";
+
+    #[test]
+    fn a_framed_restatement_counts() {
+        let v = detector().check(
+            &[CONCERN],
+            "So what I'm hearing is you were billed twice for the subscription this month and can't see the invoice. Is that right?",
+        );
+        assert!(v.framed);
+        assert!(v.is_paraphrase, "{v:?}");
+    }
+
+    #[test]
+    fn a_bare_close_restatement_counts() {
+        let v = detector().check(
+            &["My package was supposed to arrive on Monday but it still hasn't come."],
+            "Your package was supposed to arrive Monday and it still hasn't come.",
+        );
+        assert!(!v.framed);
+        assert!(v.is_paraphrase, "{v:?}");
+    }
+
+    #[test]
+    fn frame_alone_and_i_understand_are_not_restatements() {
+        let d = detector();
+        for agent in [
+            "I understand.",
+            "So what I'm hearing is... is that right?",
+            "Just to make sure I've got it: did I get that right?",
+            "I can't wait to help you with that.",
+        ] {
+            assert!(!d.check(&[CONCERN], agent).is_paraphrase, "{agent}");
+        }
+    }
+
+    #[test]
+    fn a_frame_around_something_else_does_not_count() {
+        let v = detector().check(
+            &[CONCERN],
+            "So what I'm hearing is you'd like to upgrade to the family plan next week. Is that right?",
+        );
+        assert!(v.framed);
+        assert!(!v.is_paraphrase, "{v:?}");
+    }
+
+    #[test]
+    fn a_long_concern_is_matched_piece_by_piece() {
+        let earlier = "Hi, thanks for picking up. I've been a customer for years and never had trouble before.";
+        let v = detector().check(
+            &[earlier, CONCERN],
+            "Just to confirm: you were charged twice this month and the app won't show the invoice?",
+        );
+        assert!(v.is_paraphrase, "{v:?}");
+    }
+
+    #[test]
+    fn windows_cover_the_whole_concern() {
+        let w: Vec<String> = (0..30).map(|i| i.to_string()).collect();
+        let parts = windows(&w, 6);
+        assert_eq!(parts.first().map(|p| p.len()), Some(9));
+        assert_eq!(parts.last().and_then(|p| p.last()), w.last());
+        assert_eq!(windows(&w[..8], 6).len(), 1);
+    }
+}

@@ -228,3 +228,31 @@ pub fn evaluate_set(
         per_call,
     })
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Overall {
+    pub calls: u32,
+    pub minutes: f64,
+    pub nudges: u32,
+    pub nudges_per_minute: f64,
+    pub boundary_nudges: u32,
+}
+
+pub fn overall(sets: &[CallSetReport]) -> Option<Overall> {
+    if sets.is_empty() {
+        return None;
+    }
+    let minutes: f64 = sets.iter().map(|s| s.minutes).sum();
+    let nudges: u32 = sets.iter().map(|s| s.nudges).sum();
+    Some(Overall {
+        calls: sets.iter().map(|s| s.calls).sum(),
+        minutes,
+        nudges,
+        nudges_per_minute: if minutes > 0.0 {
+            nudges as f64 / minutes
+        } else {
+            0.0
+        },
+        boundary_nudges: sets.iter().map(|s| s.boundary_nudges).sum(),
+    })
+}

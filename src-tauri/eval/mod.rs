@@ -43,6 +43,8 @@ pub struct Report {
     pub boundary: Vec<olid::BoundaryReport>,
     pub paraphrase: Vec<mrpc::ParaphraseReport>,
     pub calls: Vec<calls::CallSetReport>,
+    /// Every whole call together.
+    pub calls_overall: Option<calls::Overall>,
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, EvalError> {
@@ -95,6 +97,7 @@ pub fn run(data: &Path, playbook: Arc<Playbook>, playbook_name: &str) -> Result<
         boundary: Vec::new(),
         paraphrase: Vec::new(),
         calls: Vec::new(),
+        calls_overall: None,
     };
     for path in sorted_entries(data)? {
         let name = name_of(&path);
@@ -121,6 +124,7 @@ pub fn run(data: &Path, playbook: Arc<Playbook>, playbook_name: &str) -> Result<
                 .push(mrpc::evaluate(&name, &pairs, &paraphrase));
         }
     }
+    report.calls_overall = calls::overall(&report.calls);
     if report.boundary.is_empty() && report.paraphrase.is_empty() && report.calls.is_empty() {
         return Err(EvalError::NoData {
             path: data.to_path_buf(),

@@ -89,5 +89,12 @@ pub fn render(r: &Report) -> String {
             c.overlaps_timings, c.overlaps_seen
         );
     }
+    if let Some(o) = &r.calls_overall {
+        let _ = writeln!(
+            out,
+            "\nall whole calls: {} calls, {:.1} min, {} nudges, {:.3} per minute, boundary nudges {}",
+            o.calls, o.minutes, o.nudges, o.nudges_per_minute, o.boundary_nudges
+        );
+    }
     out
 }

@@ -7,12 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use super::text::{is_stopword, stem};
 
-/// One side of a pair, reduced to what the comparison needs.
+/// One side of a pair, reduced to what the comparison needs. Stems and runs are kept as hashes:
+/// only equality matters, and this runs on every agent utterance.
 #[derive(Debug, Clone, Default)]
 pub struct Side {
-    /// Every word's stem, synonyms folded, in order.
-    pub stems: Vec<String>,
-    pub content: HashSet<String>,
+    pub len: usize,
+    /// Sorted, without repeats.
+    pub content: Vec<u64>,
+    pub bigrams: Vec<u64>,
+    pub trigrams: Vec<u64>,
     pub numbers: HashSet<String>,
     pub names: HashSet<String>,
 }
@@ -20,46 +23,97 @@ pub struct Side {
 impl Side {
     /// `words` are the normalised words; `raw` the original text, for capitalised names.
     pub fn new(words: &[String], raw: &str, synonyms: &HashMap<String, String>) -> Side {
-        let stems: Vec<String> = words
+        let stems = fold_stems(words, synonyms);
+        Side::from_parts(words, &stems, &names(raw))
+    }
+
+    /// A stretch of a text whose stems and names were worked out once for the whole text.
+    pub fn from_parts(words: &[String], stems: &[String], all_names: &HashSet<String>) -> Side {
+        let content = set(words
             .iter()
-            .map(|w| {
-                let s = stem(w);
-                synonyms.get(&s).cloned().unwrap_or(s)
-            })
-            .collect();
-        let content = words
-            .iter()
-            .zip(&stems)
+            .zip(stems)
             .filter(|(w, _)| !is_stopword(w))
-            .map(|(_, s)| s.clone())
-            .collect();
+            .map(|(_, s)| hash(std::slice::from_ref(s))));
         let numbers = words
             .iter()
             .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
             .cloned()
             .collect();
-        // Only names inside these words: `raw` may be a longer text the words were cut from.
-        let present: HashSet<&str> = words.iter().map(String::as_str).collect();
-        let names = names(raw)
-            .into_iter()
-            .filter(|n| present.contains(n.as_str()))
-            .collect();
+        // Only names inside these words: the text may be longer than this stretch.
+        let names = if all_names.is_empty() {
+            HashSet::new()
+        } else {
+            words
+                .iter()
+                .filter(|w| all_names.contains(w.as_str()))
+                .cloned()
+                .collect()
+        };
         Side {
-            stems,
+            len: stems.len(),
             content,
+            bigrams: set(stems.windows(2).map(hash)),
+            trigrams: set(stems.windows(3).map(hash)),
             numbers,
             names,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.stems.is_empty()
+        self.len == 0
     }
+}
+
+/// FNV-1a over the words of a run, with a separator so "ab c" and "a bc" differ.
+fn hash(run: &[String]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for w in run {
+        for b in w.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+fn set(values: impl Iterator<Item = u64>) -> Vec<u64> {
+    let mut v: Vec<u64> = values.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// How many values two sorted, repeat-free lists share.
+fn shared(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Each word's stem, with synonyms folded onto their group's first word.
+pub fn fold_stems(words: &[String], synonyms: &HashMap<String, String>) -> Vec<String> {
+    words
+        .iter()
+        .map(|w| {
+            let s = stem(w);
+            synonyms.get(&s).cloned().unwrap_or(s)
+        })
+        .collect()
 }
 
 /// Capitalised words other than function words: people, places, products. Sentence starts are
 /// not skipped, so a restatement frame in front of a name does not change what counts.
-fn names(raw: &str) -> HashSet<String> {
+pub fn names(raw: &str) -> HashSet<String> {
     let mut out = HashSet::new();
     for piece in raw.split_whitespace() {
         let word: String = piece
@@ -110,10 +164,6 @@ pub const FEATURE_NAMES: [&str; 12] = [
     "names_extra",
 ];
 
-fn grams(stems: &[String], n: usize) -> HashSet<&[String]> {
-    stems.windows(n).collect()
-}
-
 fn share(part: usize, whole: usize) -> f32 {
     if whole == 0 {
         0.0
@@ -123,17 +173,19 @@ fn share(part: usize, whole: usize) -> f32 {
 }
 
 pub fn features(customer: &Side, agent: &Side) -> [f32; 12] {
-    let uni = customer.content.intersection(&agent.content).count();
+    let uni = shared(&customer.content, &agent.content);
     let mut f = [0.0; 12];
     f[0] = share(uni, agent.content.len());
     f[1] = share(uni, customer.content.len());
-    for (k, n) in [(2, 2), (4, 3)] {
-        let (c, a) = (grams(&customer.stems, n), grams(&agent.stems, n));
-        let shared = c.intersection(&a).count();
-        f[k] = share(shared, a.len());
-        f[k + 1] = share(shared, c.len());
+    for (k, c, a) in [
+        (2, &customer.bigrams, &agent.bigrams),
+        (4, &customer.trigrams, &agent.trigrams),
+    ] {
+        let both = shared(c, a);
+        f[k] = share(both, a.len());
+        f[k + 1] = share(both, c.len());
     }
-    let (lc, la) = (customer.stems.len(), agent.stems.len());
+    let (lc, la) = (customer.len, agent.len);
     f[6] = share(lc.abs_diff(la), lc.max(la));
     f[7] = f32::from(u8::from(customer.numbers == agent.numbers));
     f[8] = agent.numbers.difference(&customer.numbers).count() as f32;

@@ -5,12 +5,12 @@
 //! content-word overlap both ways, shared word runs, numbers and names, after stemming and
 //! folding synonyms. A linear score with playbook weights decides; a frame alone never counts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::lexicon::Lexicon;
-use super::overlap::{features, score, Side, Weights};
+use super::overlap::{features, fold_stems, names, score, Side, Weights};
 use super::phrases::PhraseError;
 use super::text::{is_stopword, stem, words};
 
@@ -109,16 +109,28 @@ impl ParaphraseDetector {
         if content_words < self.config.min_content_words || customer_recent.is_empty() {
             return not;
         }
-        let joined = customer_recent.join(" ");
-        let mut candidates: Vec<&str> = customer_recent.to_vec();
-        if customer_recent.len() > 1 {
-            candidates.push(&joined);
+        // Each line is read once; all of them together are the same words end to end.
+        let mut lines: Vec<(Vec<String>, Vec<String>, HashSet<String>)> = customer_recent
+            .iter()
+            .map(|text| {
+                let w = words(text);
+                let stems = fold_stems(&w, &self.synonyms);
+                (w, stems, names(text))
+            })
+            .collect();
+        if lines.len() > 1 {
+            let mut all = (Vec::new(), Vec::new(), HashSet::new());
+            for (w, st, n) in &lines {
+                all.0.extend(w.iter().cloned());
+                all.1.extend(st.iter().cloned());
+                all.2.extend(n.iter().cloned());
+            }
+            lines.push(all);
         }
         let mut best: Option<(f32, f32)> = None;
-        for text in candidates {
-            let cw = words(text);
-            for window in windows(&cw, rest.len()) {
-                let side = Side::new(window, text, &self.synonyms);
+        for (cw, stems, all_names) in &lines {
+            for (from, to) in windows(cw.len(), rest.len()) {
+                let side = Side::from_parts(&cw[from..to], &stems[from..to], all_names);
                 if side.is_empty() {
                     continue;
                 }
@@ -152,18 +164,18 @@ impl ParaphraseDetector {
 
 /// A long concern is compared piece by piece with a shorter restatement: stretches half again
 /// as long as the restatement, overlapping by half. Sentence pairs of similar length stay whole.
-fn windows(customer: &[String], agent_len: usize) -> Vec<&[String]> {
+fn windows(customer_len: usize, agent_len: usize) -> Vec<(usize, usize)> {
     let size = (agent_len * 3).div_ceil(2).max(4);
-    if customer.len() <= size + 2 {
-        return vec![customer];
+    if customer_len <= size + 2 {
+        return vec![(0, customer_len)];
     }
     let step = (size / 2).max(1);
     let mut out = Vec::new();
     let mut start = 0;
     loop {
-        let end = (start + size).min(customer.len());
-        out.push(&customer[start..end]);
-        if end == customer.len() {
+        let end = (start + size).min(customer_len);
+        out.push((start, end));
+        if end == customer_len {
             break;
         }
         start += step;
@@ -241,10 +253,10 @@ mod tests {
 
     #[test]
     fn windows_cover_the_whole_concern() {
-        let w: Vec<String> = (0..30).map(|i| i.to_string()).collect();
-        let parts = windows(&w, 6);
-        assert_eq!(parts.first().map(|p| p.len()), Some(9));
-        assert_eq!(parts.last().and_then(|p| p.last()), w.last());
-        assert_eq!(windows(&w[..8], 6).len(), 1);
+        let parts = windows(30, 6);
+        assert_eq!(parts.first(), Some(&(0, 9)));
+        assert_eq!(parts.last().map(|p| p.1), Some(30));
+        assert!(parts.windows(2).all(|p| p[1].0 < p[0].1));
+        assert_eq!(windows(8, 6), vec![(0, 8)]);
     }
 }

@@ -33,6 +33,11 @@ pub struct ParaphraseConfig {
     /// Score needed with a frame or check-back, and without one.
     pub min_score_framed: f32,
     pub min_score_bare: f32,
+    /// A summary: a restatement much shorter than the concern (at most this share of its content
+    /// words) counts when enough of its content words come from what the customer said.
+    pub summary_max_length_ratio: f32,
+    pub summary_min_coverage_framed: f32,
+    pub summary_min_coverage_bare: f32,
     pub weights: Weights,
 }
 
@@ -77,6 +82,10 @@ impl ParaphraseDetector {
         let all = words(agent);
         let mut keep = vec![true; all.len()];
         let mut framed = false;
+        // What comes before an opening frame is a preamble ("I can hear that's upsetting.").
+        if let Some(&(first, _, _)) = self.frames.all(&all).first() {
+            keep[..first].iter_mut().for_each(|k| *k = false);
+        }
         for lex in [&self.frames, &self.check_backs] {
             for (i, n, _) in lex.all(&all) {
                 framed = true;
@@ -142,13 +151,27 @@ impl ParaphraseDetector {
             }
         }
         let Some((s, overlap)) = best else { return not };
-        let needed = if framed {
-            self.config.min_score_framed
+        let (needed, coverage_needed) = if framed {
+            (
+                self.config.min_score_framed,
+                self.config.summary_min_coverage_framed,
+            )
         } else {
-            self.config.min_score_bare
+            (
+                self.config.min_score_bare,
+                self.config.summary_min_coverage_bare,
+            )
         };
+        // The last entry is every line together (or the only line).
+        let summary = lines.last().is_some_and(|(cw, stems, all_names)| {
+            let whole = Side::from_parts(cw, stems, all_names);
+            let f = features(&whole, &agent_side);
+            whole.content.len() as f32 * self.config.summary_max_length_ratio
+                >= agent_side.content.len() as f32
+                && f[0] >= coverage_needed
+        });
         ParaphraseVerdict {
-            is_paraphrase: s >= needed,
+            is_paraphrase: s >= needed || summary,
             framed,
             overlap,
         }

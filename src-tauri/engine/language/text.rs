@@ -179,14 +179,16 @@ pub fn is_stopword(word: &str) -> bool {
 
 // Sorted for binary search.
 const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at", "be",
-    "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for",
-    "from", "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "i'd",
-    "i'll", "i'm", "i've", "if", "in", "into", "is", "it", "it's", "its", "just", "let", "me",
-    "my", "of", "oh", "ok", "okay", "on", "or", "our", "out", "so", "some", "than", "that",
-    "that's", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to",
-    "too", "uh", "um", "up", "very", "was", "we", "were", "what", "when", "where", "which",
-    "while", "who", "why", "will", "with", "would", "yeah", "yes", "you", "you're", "your",
+    "a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "aren't", "as", "at",
+    "be", "been", "before", "being", "but", "by", "can", "can't", "could", "did", "didn't", "do",
+    "does", "doesn't", "doing", "don't", "for", "from", "had", "has", "hasn't", "have", "haven't",
+    "having", "he", "her", "here", "him", "his", "how", "i", "i'd", "i'll", "i'm", "i've", "if",
+    "in", "into", "is", "isn't", "it", "it'll", "it's", "its", "just", "let", "me", "my", "of",
+    "oh", "ok", "okay", "on", "or", "our", "out", "so", "some", "than", "that", "that's", "the",
+    "their", "them", "then", "there", "there's", "these", "they", "they're", "this", "those", "to",
+    "too", "uh", "um", "up", "very", "was", "wasn't", "we", "we're", "we've", "were", "what",
+    "what's", "when", "where", "which", "while", "who", "why", "will", "with", "won't", "would",
+    "yeah", "yes", "you", "you'd", "you'll", "you're", "you've", "your",
 ];
 
 #[cfg(test)]

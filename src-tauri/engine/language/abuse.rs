@@ -55,6 +55,10 @@ pub struct AbuseConfig {
     pub sarcasm_markers: Vec<String>,
     #[serde(default)]
     pub sarcastic_names: Vec<String>,
+    /// Phrases after an insult that aim it back at the listener: "clowns like you",
+    /// "what an idiot you are".
+    #[serde(default)]
+    pub trailing_targets: Vec<String>,
     /// Furthest an insult may sit after its target, in words.
     #[serde(default = "default_gap")]
     pub max_gap_words: usize,
@@ -135,6 +139,7 @@ pub struct AbuseDetector {
     staff: Lexicon,
     breakers: Lexicon,
     possessive_as_target: Lexicon,
+    trailing_targets: Lexicon,
     not_imperative: Lexicon,
     masks: Lexicon,
     negations: Lexicon,
@@ -171,6 +176,7 @@ impl AbuseDetector {
             staff: Lexicon::new(&config.staff)?,
             breakers: Lexicon::new(&config.breakers)?,
             possessive_as_target: Lexicon::new(&config.possessive_as_target)?,
+            trailing_targets: Lexicon::new(&config.trailing_targets)?,
             not_imperative: Lexicon::new(&config.not_imperative)?,
             masks: Lexicon::new(
                 &[
@@ -201,6 +207,7 @@ impl AbuseDetector {
             self.threat(&words),
             self.imperative(&words),
             self.bound_insult(&words),
+            self.trailing_insult(&words),
             self.sarcasm(&words),
         ]
         .into_iter()
@@ -297,6 +304,25 @@ impl AbuseDetector {
                     break;
                 }
                 if self.breakers.at(w, j).is_some() {
+                    break;
+                }
+            }
+        }
+        None
+    }
+
+    /// An insult shortly before a trailing target in the same clause: "losers like you".
+    fn trailing_insult(&self, words: &Words) -> Option<(AbuseKind, String, f32)> {
+        let w = &words.w;
+        for (t, n, _) in self.trailing_targets.all(w) {
+            for j in (t.saturating_sub(3)..t).rev() {
+                if !words.same_clause(j, t) || self.breakers.at(w, j).is_some() {
+                    break;
+                }
+                if let Some((kind, _, cue)) = self.insult_at(w, j) {
+                    if !self.disowned(words, j, t + n) {
+                        return Some((kind, cue.to_string(), self.scores.insult));
+                    }
                     break;
                 }
             }

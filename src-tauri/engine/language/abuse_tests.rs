@@ -35,6 +35,8 @@ fn insults_at_the_listener_climb() {
         "u r such a loser",
         "you guys suck",
         "you're full of shit",
+        "I'm sick of clowns like you",
+        "what an idiot you are",
     ] {
         assert!(is_abuse(text), "should climb: {text}");
     }

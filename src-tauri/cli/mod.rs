@@ -1,5 +1,6 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
+mod eval;
 mod live;
 mod render;
 mod replay;
@@ -32,6 +33,8 @@ pub enum Command {
     Serve(live::ServeArgs),
     /// Stream a transcript file to a running `parley serve`.
     Send(live::SendArgs),
+    /// Measure the detectors and whole calls on evaluation data.
+    Eval(eval::EvalArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,5 +69,6 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::Followups(args) => sessions::run_followups(args),
         Command::Serve(args) => live::serve(args),
         Command::Send(args) => live::send(args),
+        Command::Eval(args) => eval::run(args),
     }
 }

@@ -5,7 +5,9 @@
 
 pub mod cli;
 pub mod engine;
+pub mod replay;
 pub mod sources;
+pub mod store;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

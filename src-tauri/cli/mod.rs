@@ -1,6 +1,8 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
 mod render;
+mod replay;
+pub mod sessions;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +23,10 @@ pub struct Cli {
 pub enum Command {
     /// Replay a transcript through the coach and print the timeline.
     Replay(ReplayArgs),
+    /// Saved sessions: list, show, search, export.
+    Sessions(Box<sessions::SessionsArgs>),
+    /// Follow-ups owed: what is due today, what is overdue.
+    Followups(sessions::FollowupsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -41,6 +47,8 @@ pub struct ReplayArgs {
 /// Runs a subcommand; returns the process exit code.
 pub fn run(command: Command) -> anyhow::Result<i32> {
     match command {
-        Command::Replay(_args) => anyhow::bail!("replay is not wired yet"),
+        Command::Replay(args) => replay::run(&args),
+        Command::Sessions(args) => sessions::run_sessions(*args),
+        Command::Followups(args) => sessions::run_followups(args),
     }
 }

@@ -17,7 +17,7 @@ pub mod timefmt;
 mod timing_rules;
 
 pub use event::{AgentAction, EndReason, Event, Ms, Speaker, Utterance};
-pub use output::{CallState, Nudge, Output, Pacing, Rule, Summary};
+pub use output::{CallState, Nudge, Output, Pacing, Rule, Snapshot, Summary};
 pub use playbook::Playbook;
 
 use std::collections::VecDeque;
@@ -184,6 +184,21 @@ impl Engine {
             &self.playbook.thresholds,
             self.playbook.thresholds.talk_share_window_s,
         )
+    }
+
+    /// The whole call state, for a screen that needs to redraw from scratch.
+    pub fn snapshot(&self) -> output::Snapshot {
+        output::Snapshot {
+            at_ms: self.now,
+            state: self.state,
+            phase: self.current_phase().to_string(),
+            checklist: self.checklist.items().to_vec(),
+            pacing: self.live_pacing(),
+            nudges: self.desk.records().to_vec(),
+            boundary_step: self.boundary_step,
+            boundary_steps: self.playbook.boundary.steps.len() as u8,
+            follow_ups: self.follow_ups.clone(),
+        }
     }
 
     /// Feed one event; returns what the agent (and the record) should learn from it.

@@ -209,6 +209,21 @@ pub struct Summary {
     pub actions: Vec<String>,
 }
 
+/// Everything a screen needs to redraw the call from scratch (after a lag or a reload).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub at_ms: Ms,
+    pub state: CallState,
+    pub phase: String,
+    pub checklist: Vec<ItemStatus>,
+    pub pacing: Pacing,
+    /// Nudges shown so far, newest last.
+    pub nudges: Vec<NudgeRecord>,
+    pub boundary_step: u8,
+    pub boundary_steps: u8,
+    pub follow_ups: Vec<FollowUp>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Output {

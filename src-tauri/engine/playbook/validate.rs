@@ -168,8 +168,10 @@ fn share(v: f32) -> Result<(), String> {
     }
 }
 
+type Check = fn(f32) -> Result<(), String>;
+
 fn validate_thresholds(t: &Thresholds) -> Result<(), Violation> {
-    let checks: [(&str, f32, fn(f32) -> Result<(), String>); 20] = [
+    let checks: [(&str, f32, Check); 20] = [
         (
             "paraphrase_min_concern_words",
             t.paraphrase_min_concern_words as f32,

@@ -5,13 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use parley::desktop::archive::{
-    AgentStats, PacingSample, RuleStats, SessionPage, SessionQuery, SessionRow,
-};
 use parley::desktop::ipc::{CallSource, NoteDraft, OverlayState, PhaseView, UiEvent};
+use parley::desktop::review::{AgentStats, PacingSample, ReviewDetail, RuleStats};
 use parley::desktop::settings::Settings;
 use parley::engine::output::{Evidence, ItemStatus, NudgeRecord};
 use parley::engine::{CallState, Nudge, Pacing, Rule, Speaker};
+use parley::store::{
+    ChecklistRow, FollowUpRow, Note, NoteVersion, NudgeRow, Page, SessionDetail, SessionFilter,
+    SessionRow, Status, TimelineEntry,
+};
 use serde_json::Value;
 
 fn read(rel: &str) -> String {
@@ -124,14 +126,85 @@ fn samples() -> Vec<(&'static str, Value)> {
     };
     let row = SessionRow {
         id: 1,
-        started_at: 0,
         agent: "A".into(),
-        duration_ms: 1,
-        outcome: "Resolved".into(),
-        nudges: 1,
-        heeded_pct: Some(100.0),
-        concern: None,
+        started_at: 0,
+        ended_at: Some(1),
+        duration_ms: Some(1),
+        playbook: "p".into(),
+        outcome: Some("resolved".into()),
+        status: Status::Complete,
         source: "live".into(),
+        nudge_count: 1,
+        heeded_count: 1,
+        heeded_ratio: Some(1.0),
+        items_done: 1,
+        items_total: 2,
+        tags: vec![],
+    };
+    let note = Note {
+        body: "b".into(),
+        drafted_at: 0,
+        edited_at: Some(1),
+        edited_by: Some("lead".into()),
+    };
+    let version = NoteVersion {
+        body: "a".into(),
+        saved_at: 0,
+        saved_by: "agent".into(),
+    };
+    let check = ChecklistRow {
+        item: "open".into(),
+        label: Some("Open".into()),
+        done: true,
+        at_ms: Some(1),
+        by_agent: false,
+        speaker: Some("agent".into()),
+        evidence: Some("hello".into()),
+    };
+    let nudge_row = NudgeRow {
+        nudge_id: 1,
+        rule: "heat".into(),
+        at_ms: 1,
+        headline: "h".into(),
+        script: None,
+        reason: "r".into(),
+        priority: 1,
+        step: None,
+        heeded: None,
+        dismissed: false,
+    };
+    let follow = FollowUpRow {
+        id: 1,
+        session_id: 1,
+        agent: "A".into(),
+        at_ms: 1,
+        text: "call back".into(),
+        due_at: None,
+        done: false,
+    };
+    let entry = TimelineEntry {
+        at_ms: 1,
+        origin: "event".into(),
+        kind: "tick".into(),
+        json: serde_json::json!({"type": "tick", "at_ms": 1}),
+    };
+    let sample = PacingSample {
+        at_ms: 0,
+        talk_share: 0.5,
+        recent_talk_share: 0.5,
+        wpm: None,
+    };
+    let detail = ReviewDetail {
+        detail: SessionDetail {
+            session: row.clone(),
+            note: Some(note.clone()),
+            note_history: vec![version.clone()],
+            checklist: vec![check.clone()],
+            nudges: vec![nudge_row.clone()],
+            follow_ups: vec![follow.clone()],
+            timeline: vec![entry.clone()],
+        },
+        pacing: vec![sample.clone()],
     };
     let j = |v: serde_json::Result<Value>| v.unwrap();
     vec![
@@ -145,28 +218,25 @@ fn samples() -> Vec<(&'static str, Value)> {
         ("NoteDraft", j(serde_json::to_value(&draft))),
         ("SessionRow", j(serde_json::to_value(&row))),
         (
-            "SessionPage",
-            j(serde_json::to_value(SessionPage {
+            "Page",
+            j(serde_json::to_value(Page {
                 total: 1,
-                page: 0,
-                page_size: 50,
-                rows: vec![row],
-                agents: vec![],
+                offset: 0,
+                items: vec![row],
             })),
         ),
         (
-            "SessionQuery",
-            j(serde_json::to_value(SessionQuery::default())),
+            "SessionFilter",
+            j(serde_json::to_value(SessionFilter::default())),
         ),
-        (
-            "PacingSample",
-            j(serde_json::to_value(PacingSample {
-                at_ms: 0,
-                talk_share: 0.5,
-                recent_talk_share: 0.5,
-                wpm: None,
-            })),
-        ),
+        ("ReviewDetail", j(serde_json::to_value(&detail))),
+        ("Note", j(serde_json::to_value(&note))),
+        ("NoteVersion", j(serde_json::to_value(&version))),
+        ("ChecklistRow", j(serde_json::to_value(&check))),
+        ("NudgeRow", j(serde_json::to_value(&nudge_row))),
+        ("FollowUpRow", j(serde_json::to_value(&follow))),
+        ("TimelineEntry", j(serde_json::to_value(&entry))),
+        ("PacingSample", j(serde_json::to_value(&sample))),
         (
             "AgentStats",
             j(serde_json::to_value(AgentStats {

@@ -5,18 +5,18 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use parley::desktop::archive::{Archive, SessionQuery};
 use parley::desktop::ipc::OverlayState;
 use parley::desktop::replay;
 use parley::desktop::session::{self, Op, SessionError, UiSink};
 use parley::engine::{CallState, Engine, Nudge, Output, Playbook};
+use parley::store::{SessionFilter, Store};
 use tokio::sync::watch;
 
 struct Recorder {
     latest: watch::Sender<Option<OverlayState>>,
     states: Mutex<Vec<OverlayState>>,
     urgent: Mutex<Vec<Nudge>>,
-    saved: Mutex<Vec<u64>>,
+    saved: Mutex<Vec<i64>>,
 }
 
 impl UiSink for Recorder {
@@ -27,7 +27,7 @@ impl UiSink for Recorder {
     fn urgent(&self, nudge: &Nudge) {
         self.urgent.lock().unwrap().push(nudge.clone());
     }
-    fn sessions_changed(&self, id: u64) {
+    fn sessions_changed(&self, id: i64) {
         self.saved.lock().unwrap().push(id);
     }
 }
@@ -36,13 +36,13 @@ struct Rig {
     handle: session::SessionHandle,
     sink: Arc<Recorder>,
     rx: watch::Receiver<Option<OverlayState>>,
-    archive: Arc<Archive>,
+    store: Store,
     _dir: tempfile::TempDir,
 }
 
 fn rig() -> Rig {
     let dir = tempfile::tempdir().unwrap();
-    let archive = Arc::new(Archive::open(&dir.path().join("sessions.jsonl")).unwrap());
+    let store = Store::open(dir.path().join("parley.db")).unwrap();
     let (latest, rx) = watch::channel(None);
     let sink = Arc::new(Recorder {
         latest,
@@ -57,12 +57,12 @@ fn rig() -> Rig {
         theme: "dark".into(),
         dock: "right".into(),
     };
-    let handle = session::spawn(config, archive.clone(), sink.clone());
+    let handle = session::spawn(config, Ok(store.clone()), sink.clone());
     Rig {
         handle,
         sink,
         rx,
-        archive,
+        store,
         _dir: dir,
     }
 }
@@ -75,7 +75,7 @@ fn sample(name: &str) -> std::path::PathBuf {
 fn engine_nudges(path: &Path) -> Vec<(u32, String)> {
     let mut engine = Engine::new(Arc::new(Playbook::builtin()));
     let mut out = Vec::new();
-    for e in replay::with_ticks(replay::read(path).unwrap(), 1000) {
+    for e in replay::read(path).unwrap() {
         for o in engine.feed(&e) {
             if let Output::Nudge(n) = o {
                 out.push((n.id, n.headline));
@@ -144,20 +144,20 @@ async fn replay_shows_the_engines_nudges_in_order_and_drafts_a_note() {
     assert!(draft.text.contains("Outcome:"), "{}", draft.text);
     assert!(end.checklist.iter().any(|i| i.done), "some items tick");
 
-    // The session is archived at once; saving the edited note replaces the draft.
-    let record = rig.archive.get(draft.session_id).unwrap();
-    assert_eq!(record.note, draft.text);
-    assert_eq!(record.summary.nudges.len(), expected.len());
+    // The session is in the database at once, with the drafted note; saving replaces it.
+    let stored = rig.store.show(draft.session_id).unwrap();
+    assert_eq!(stored.note.as_ref().unwrap().body, draft.text);
+    assert_eq!(stored.nudges.len(), expected.len());
+    assert_eq!(stored.session.source, "replay:call.jsonl");
     let after = rig
         .handle
         .send(Op::SaveNote("Edited by hand".into()))
         .await
         .unwrap();
     assert_eq!(after.call, CallState::Idle);
-    assert_eq!(
-        rig.archive.get(draft.session_id).unwrap().note,
-        "Edited by hand"
-    );
+    let note = rig.store.show(draft.session_id).unwrap().note.unwrap();
+    assert_eq!(note.body, "Edited by hand");
+    assert_eq!(note.edited_by.as_deref(), Some("Test Agent"));
     assert_eq!(*rig.sink.saved.lock().unwrap(), vec![draft.session_id; 2]);
 }
 
@@ -193,25 +193,28 @@ async fn hotkey_actions_drive_a_manual_call() {
     ));
     rig.handle.send(Op::SaveNote("ok".into())).await.unwrap();
     let page = rig
-        .archive
-        .page(&SessionQuery {
-            text: Some("test agent".into()),
-            page_size: 10,
-            ..SessionQuery::default()
+        .store
+        .list(&SessionFilter {
+            agent: Some("Test Agent".into()),
+            ..SessionFilter::default()
         })
         .unwrap();
     assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].source, "live");
 }
 
 #[tokio::test]
 async fn calls_tick_every_call_second() {
     let rig = rig();
     // A transcript that ends at 60 s; at 20x a call-second is 50 ms.
-    let events = replay::parse(
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("quiet.jsonl");
+    std::fs::write(
+        &file,
         r#"{"speaker": "agent", "start": 59, "end": 60, "text": "Hello?"}"#,
-        "t",
     )
     .unwrap();
+    let events = replay::read(&file).unwrap();
     let speed = 20.0;
     rig.handle
         .send(Op::Replay {

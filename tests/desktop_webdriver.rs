@@ -37,7 +37,7 @@ new MutationObserver(note).observe(document.body, { subtree: true, childList: tr
 fn expected(path: &Path) -> Vec<String> {
     let mut engine = Engine::new(Arc::new(Playbook::builtin()));
     let mut out = Vec::new();
-    for e in replay::with_ticks(replay::read(path).unwrap(), 1000) {
+    for e in replay::read(path).unwrap() {
         for o in engine.feed(&e) {
             match o {
                 Output::Nudge(n) => out.push(format!("nudge:{}", n.id)),

@@ -109,36 +109,45 @@
 /**
  * @typedef {Object} SessionRow
  * @property {number} id
- * @property {number} started_at
  * @property {string} agent
- * @property {number} duration_ms
- * @property {string} outcome
- * @property {number} nudges
- * @property {number|null} heeded_pct
- * @property {string|null} concern
- * @property {string} source
- */
-
-/**
- * @typedef {Object} SessionPage
- * @property {number} total
- * @property {number} page
- * @property {number} page_size
- * @property {SessionRow[]} rows
- * @property {string[]} agents
- */
-
-/**
- * @typedef {Object} SessionQuery
- * @property {string|null} text
- * @property {string|null} agent
+ * @property {number} started_at
+ * @property {number|null} ended_at
+ * @property {number|null} duration_ms
+ * @property {string} playbook
  * @property {string|null} outcome
+ * @property {"live"|"complete"|"interrupted"} status
+ * @property {string} source
+ * @property {number} nudge_count
+ * @property {number} heeded_count
+ * @property {number|null} heeded_ratio
+ * @property {number} items_done
+ * @property {number} items_total
+ * @property {string[]} tags
+ */
+
+/**
+ * @typedef {Object} Page
+ * @property {number} total
+ * @property {number} offset
+ * @property {Object[]} items
+ */
+
+/**
+ * @typedef {Object} SessionFilter
+ * @property {string|null} agent
  * @property {number|null} from
  * @property {number|null} to
- * @property {string|null} sort
- * @property {boolean} desc
- * @property {number} page
- * @property {number} page_size
+ * @property {string|null} outcome
+ * @property {string|null} status
+ * @property {string|null} rule
+ * @property {number|null} heeded_min
+ * @property {number|null} heeded_max
+ * @property {string[]} tags
+ * @property {string|null} text
+ * @property {"date"|"agent"|"duration"|"outcome"|"nudges"|"heeded"} sort
+ * @property {boolean} descending
+ * @property {number} limit
+ * @property {number} offset
  */
 
 /**
@@ -150,18 +159,76 @@
  */
 
 /**
- * @typedef {Object} SessionRecord
- * @property {number} id
- * @property {number} started_at
- * @property {string} agent
- * @property {string} source
- * @property {Object} summary
- * @property {string} note
- * @property {string} note_by
- * @property {number} note_at
- * @property {Object[]} transcript
- * @property {Object[]} timeline
+ * A stored session plus its pacing curve (SessionDetail flattened, then `pacing`).
+ * @typedef {Object} ReviewDetail
+ * @property {SessionRow} session
+ * @property {Note|null} note
+ * @property {NoteVersion[]} note_history
+ * @property {ChecklistRow[]} checklist
+ * @property {NudgeRow[]} nudges
+ * @property {FollowUpRow[]} follow_ups
+ * @property {TimelineEntry[]} timeline
  * @property {PacingSample[]} pacing
+ */
+
+/**
+ * @typedef {Object} Note
+ * @property {string} body
+ * @property {number} drafted_at
+ * @property {number|null} edited_at
+ * @property {string|null} edited_by
+ */
+
+/**
+ * @typedef {Object} NoteVersion
+ * @property {string} body
+ * @property {number} saved_at
+ * @property {string} saved_by
+ */
+
+/**
+ * @typedef {Object} ChecklistRow
+ * @property {string} item
+ * @property {string|null} label
+ * @property {boolean} done
+ * @property {number|null} at_ms
+ * @property {boolean} by_agent
+ * @property {string|null} speaker
+ * @property {string|null} evidence
+ */
+
+/**
+ * @typedef {Object} NudgeRow
+ * @property {number} nudge_id
+ * @property {string} rule
+ * @property {number} at_ms
+ * @property {string} headline
+ * @property {string|null} script
+ * @property {string} reason
+ * @property {number} priority
+ * @property {number|null} step
+ * @property {boolean|null} heeded
+ * @property {boolean} dismissed
+ */
+
+/**
+ * @typedef {Object} FollowUpRow
+ * @property {number} id
+ * @property {number} session_id
+ * @property {string} agent
+ * @property {number} at_ms
+ * @property {string} text
+ * @property {number|null} due_at
+ * @property {boolean} done
+ */
+
+/**
+ * One line of the timeline: `json` is the recorded engine Event or Output.
+ * @typedef {Object} TimelineEntry
+ * @property {number} at_ms
+ * @property {"event"|"output"} origin
+ * @property {string} kind
+ * @property {Object} json
  */
 
 /**

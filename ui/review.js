@@ -2,14 +2,15 @@
 // Every list, filter and sort runs in Rust; this page only asks and draws.
 import { call, onEvent, h, mmss, ruleLabel } from "./ipc.js";
 
-/** @typedef {import("./ipc.js").SessionQuery} SessionQuery */
-/** @typedef {import("./ipc.js").SessionRecord} SessionRecord */
+/** @typedef {import("./ipc.js").SessionFilter} SessionFilter */
+/** @typedef {import("./ipc.js").ReviewDetail} ReviewDetail */
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 const PAGE = 50;
 
-/** @type {SessionQuery} */
-const query = { text: null, agent: null, outcome: null, from: null, to: null, sort: "date", desc: true, page: 0, page_size: PAGE };
+/** @type {SessionFilter} */
+const query = { agent: null, from: null, to: null, outcome: null, status: null, rule: null, heeded_min: null,
+  heeded_max: null, tags: [], text: null, sort: "date", descending: true, limit: PAGE, offset: 0 };
 /** @type {number|null} */
 let selected = null;
 let total = 0;
@@ -33,30 +34,31 @@ function when(ms) {
   return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 }
 
+/** @param {string|null} o */
+const outcomeWord = (o) => (o ? o.replaceAll("_", " ") : "—");
+
 async function loadList() {
   try {
-    const page = await call("list_sessions", { query });
+    const page = await call("list_sessions", { filter: query });
     total = page.total;
-    const agentSel = $("f-agent");
-    const keep = agentSel.value;
-    agentSel.replaceChildren(h("option", { value: "" }, "All agents"), ...page.agents.map((/** @type {string} */ a) => h("option", {}, a)));
-    agentSel.value = keep;
-    $("sessions").querySelector("tbody").replaceChildren(...page.rows.map((/** @type {any} */ r) =>
-      h("tr", { "data-id": r.id, class: r.id === selected ? "selected" : "", onclick: () => openSession(r.id), title: r.concern || "" },
+    const body = $("sessions").querySelector("tbody");
+    body.replaceChildren(...page.items.map((/** @type {import("./ipc.js").SessionRow} */ r) =>
+      h("tr", { "data-id": r.id, class: r.id === selected ? "selected" : "", onclick: () => openSession(r.id), title: r.source },
         h("td", {}, when(r.started_at)),
         h("td", {}, r.agent),
-        h("td", { class: "num" }, mmss(r.duration_ms)),
-        h("td", {}, r.outcome),
-        h("td", { class: "num" }, String(r.nudges)),
-        h("td", { class: "num" }, r.heeded_pct === null ? "—" : `${Math.round(r.heeded_pct)}%`))));
-    if (!page.rows.length) $("sessions").querySelector("tbody").append(h("tr", {}, h("td", { colspan: "6", class: "muted" }, "No sessions match.")));
+        h("td", { class: "num" }, r.duration_ms === null ? "—" : mmss(r.duration_ms)),
+        h("td", {}, r.status === "complete" ? outcomeWord(r.outcome) : `${outcomeWord(r.outcome)} (${r.status})`),
+        h("td", { class: "num" }, String(r.nudge_count)),
+        h("td", { class: "num" }, r.heeded_ratio === null ? "—" : `${Math.round(r.heeded_ratio * 100)}%`))));
+    if (!page.items.length) body.append(h("tr", {}, h("td", { colspan: "6", class: "muted" }, "No sessions match.")));
     const pages = Math.max(1, Math.ceil(total / PAGE));
-    $("page-info").textContent = `Page ${query.page + 1} of ${pages} · ${total} session${total === 1 ? "" : "s"}`;
-    $("prev").disabled = query.page === 0;
-    $("next").disabled = query.page + 1 >= pages;
+    const pageNo = Math.floor(query.offset / PAGE);
+    $("page-info").textContent = `Page ${pageNo + 1} of ${pages} · ${total} session${total === 1 ? "" : "s"}`;
+    $("prev").disabled = pageNo === 0;
+    $("next").disabled = pageNo + 1 >= pages;
     for (const th of document.querySelectorAll("th[data-sort]")) {
       const key = /** @type {HTMLElement} */ (th).dataset.sort;
-      th.setAttribute("aria-sort", key === query.sort ? (query.desc ? "descending" : "ascending") : "none");
+      th.setAttribute("aria-sort", key === query.sort ? (query.descending ? "descending" : "ascending") : "none");
     }
     status("");
   } catch (e) {
@@ -96,63 +98,80 @@ function chart(title, points, maxY, limit, fmt) {
   return h("figure", { class: "chart" }, h("figcaption", {}, title), svg);
 }
 
-/** @param {SessionRecord & any} r */
+/** @param {ReviewDetail} r */
 function timeline(r) {
   /** @type {{at: number, order: number, el: HTMLElement}[]} */
   const rows = [];
   const row = (/** @type {number} */ at, /** @type {string} */ cls, /** @type {string} */ icon, /** @type {string} */ text, order = 1) =>
     rows.push({ at, order, el: h("li", { class: cls }, h("span", { class: "t" }, mmss(at)), h("span", { "aria-hidden": "true" }, icon), h("span", { class: "txt" }, text)) });
-  for (const u of r.transcript) row(u.start_ms, u.speaker, u.speaker === "agent" ? "🎧" : "👤", u.text, 0);
-  for (const o of r.timeline) {
-    if (o.type === "tick") row(o.at_ms, "tick", "✓", `Ticked: ${o.item}${o.evidence.by_agent ? " (by the agent)" : ""}`);
-    else if (o.type === "nudge") row(o.at_ms, "nudge", ruleLabel(o.rule)[0], `Nudge: ${o.headline} — ${o.reason}`);
-    else if (o.type === "phase") row(o.at_ms, "phase", "→", `Phase: ${o.phase}`);
-    else if (o.type === "heeded") row(o.at_ms, "heeded", o.heeded ? "✓" : "✗", `Nudge ${o.nudge_id} (${o.rule}) ${o.heeded ? "heeded" : "not heeded"}`);
-    else if (o.type === "call_state") row(o.at_ms, "state", "•", `Call ${o.state.replace("_", " ")}`);
-    else if (o.type === "follow_up") row(o.at_ms, "tick", "📌", `Follow-up promised: ${o.text}`);
+  for (const t of r.timeline) {
+    const o = /** @type {any} */ (t.json);
+    if (t.origin === "event") {
+      if (t.kind === "utterance" && o.is_final !== false) row(o.start_ms, o.speaker, o.speaker === "agent" ? "🎧" : "👤", o.text, 0);
+      else if (t.kind === "hold_started") row(t.at_ms, "state", "⏸", "Customer put on hold");
+      else if (t.kind === "hold_ended") row(t.at_ms, "state", "▶", "Hold ended");
+      else if (t.kind === "agent" && o.action === "add_note") row(t.at_ms, "state", "✎", `Agent note: ${o.text}`);
+      continue;
+    }
+    if (t.kind === "tick") row(t.at_ms, "tick", "✓", `Ticked: ${o.item}${o.evidence && o.evidence.by_agent ? " (by the agent)" : ""}`);
+    else if (t.kind === "nudge") row(t.at_ms, "nudge", ruleLabel(o.rule)[0], `Nudge: ${o.headline} — ${o.reason}`);
+    else if (t.kind === "phase") row(t.at_ms, "phase", "→", `Phase: ${o.phase}`);
+    else if (t.kind === "heeded") row(t.at_ms, "heeded", o.heeded ? "✓" : "✗", `Nudge ${o.nudge_id} (${o.rule}) ${o.heeded ? "heeded" : "not heeded"}`);
+    else if (t.kind === "call_state") row(t.at_ms, "state", "•", `Call ${String(o.state).replace("_", " ")}`);
+    else if (t.kind === "follow_up") row(t.at_ms, "tick", "📌", `Follow-up promised: ${o.text}`);
   }
   rows.sort((a, b) => a.at - b.at || a.order - b.order);
   return h("ol", { class: "timeline", id: "timeline" }, ...rows.map((x) => x.el));
+}
+
+/** @param {ReviewDetail} r */
+function noteMeta(r) {
+  const n = r.note;
+  if (!n) return "No note";
+  return n.edited_at ? `Last edited by ${n.edited_by} at ${when(n.edited_at)}` : `Drafted at ${when(n.drafted_at)}, not edited`;
 }
 
 /** @param {number} id */
 async function openSession(id) {
   selected = id;
   for (const tr of document.querySelectorAll("#sessions tbody tr")) tr.classList.toggle("selected", /** @type {HTMLElement} */ (tr).dataset.id === String(id));
+  /** @type {ReviewDetail} */
   let r;
   try {
     r = await call("get_session", { id });
   } catch (e) {
     return status(/** @type {Error} */ (e).message, true);
   }
-  const s = r.summary;
-  const note = h("textarea", { id: "detail-note", rows: "8", "aria-label": "Session note" });
-  note.value = r.note;
-  const by = h("input", { id: "detail-by", placeholder: "Your name", "aria-label": "Edited by", value: localStorage.getItem("parley.lead") || "" });
-  const saved = h("span", { id: "note-meta", class: "muted" }, `Last edited by ${r.note_by} at ${when(r.note_at)}`);
-  const followUps = s.follow_ups.length
-    ? h("ul", {}, ...s.follow_ups.map((/** @type {any} */ f) => h("li", {}, `📌 “${f.text}”`, f.due_in_ms ? ` — due within ${Math.round(f.due_in_ms / 3600000)} h of the call` : "")))
+  const s = r.session;
+  const note = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "detail-note", rows: "10", "aria-label": "Session note" }));
+  note.value = r.note ? r.note.body : "";
+  const by = /** @type {HTMLInputElement} */ (h("input", { id: "detail-by", placeholder: "Your name", "aria-label": "Edited by" }));
+  by.value = localStorage.getItem("parley.lead") || "";
+  const owed = r.follow_ups.filter((f) => !f.done);
+  const followUps = owed.length
+    ? h("ul", {}, ...owed.map((f) => h("li", {}, `📌 “${f.text}”`, f.due_at ? ` — due ${when(f.due_at)}` : " — no due time said")))
     : h("p", { class: "muted" }, "No follow-up owed.");
-  const talk = r.pacing.map((/** @type {any} */ p) => ({ x: p.at_ms, y: p.recent_talk_share * 100 }));
-  const rate = r.pacing.filter((/** @type {any} */ p) => p.wpm !== null && p.wpm !== undefined).map((/** @type {any} */ p) => ({ x: p.at_ms, y: p.wpm }));
+  const talk = r.pacing.map((p) => ({ x: p.at_ms, y: p.recent_talk_share * 100 }));
+  const rate = r.pacing.filter((p) => p.wpm !== null && p.wpm !== undefined).map((p) => ({ x: p.at_ms, y: /** @type {number} */ (p.wpm) }));
+  const heeded = r.nudges.filter((n) => n.heeded === true).length;
   $("detail").replaceChildren(
-    h("h1", {}, `Session ${r.id} · ${r.agent}`),
+    h("h1", {}, `Session ${s.id} · ${s.agent}`),
     h("div", { class: "facts" },
-      h("span", {}, "Started ", h("b", {}, when(r.started_at))),
-      h("span", {}, "Length ", h("b", {}, mmss(s.duration_ms))),
-      h("span", {}, "Outcome ", h("b", { id: "detail-outcome" }, r.summary.outcome.replaceAll("_", " "))),
+      h("span", {}, "Started ", h("b", {}, when(s.started_at))),
+      h("span", {}, "Length ", h("b", {}, s.duration_ms === null ? "—" : mmss(s.duration_ms))),
+      h("span", {}, "Outcome ", h("b", { id: "detail-outcome" }, outcomeWord(s.outcome))),
       h("span", {}, "Checklist ", h("b", {}, `${s.items_done}/${s.items_total}`)),
-      h("span", {}, "Nudges ", h("b", {}, `${s.nudges.length} (${s.nudges_heeded} heeded)`)),
-      h("span", {}, "Source ", h("b", {}, r.source))),
-    s.concern ? h("p", {}, h("b", {}, "Concern: "), s.concern) : null,
+      h("span", {}, "Nudges ", h("b", {}, `${r.nudges.length} (${heeded} heeded)`)),
+      h("span", {}, "Source ", h("b", {}, s.source))),
     h("h2", {}, "Note"),
     note,
     h("div", { class: "row noprint" }, by,
-      h("button", { id: "detail-save", class: "primary", onclick: () => saveNote(r.id, note.value, by.value) }, "Save note"), saved),
+      h("button", { id: "detail-save", class: "primary", onclick: () => saveNote(s.id, note.value, by.value) }, "Save note"),
+      h("span", { id: "note-meta", class: "muted" }, noteMeta(r))),
     h("h2", {}, "Follow-up owed"), followUps,
     h("div", { class: "row noprint" },
-      h("button", { id: "export-one-csv", onclick: () => exportSessions([r.id], "csv") }, "Export CSV"),
-      h("button", { id: "export-one-json", onclick: () => exportSessions([r.id], "json") }, "Export JSON"),
+      h("button", { id: "export-one-csv", onclick: () => exportSessions(s.id, "csv") }, "Export CSV"),
+      h("button", { id: "export-one-json", onclick: () => exportSessions(s.id, "json") }, "Export JSON"),
       h("button", { id: "print", onclick: () => window.print() }, "Print report")),
     h("h2", {}, "Pacing"),
     h("div", { class: "charts" },
@@ -167,17 +186,17 @@ async function saveNote(id, text, by) {
   try {
     const r = await call("save_session_note", { id, text, by });
     localStorage.setItem("parley.lead", by.trim());
-    $("note-meta").textContent = `Saved · last edited by ${r.note_by} at ${when(r.note_at)}`;
+    $("note-meta").textContent = `Saved · ${noteMeta(r)}`;
     status("Note saved");
   } catch (e) {
     status(/** @type {Error} */ (e).message, true);
   }
 }
 
-/** @param {number[]|null} ids @param {string} format */
-async function exportSessions(ids, format) {
+/** @param {number|null} id @param {string} format */
+async function exportSessions(id, format) {
   try {
-    const path = await call("export_sessions", { query, ids, format });
+    const path = await call("export_sessions", { filter: { ...query, limit: 10000, offset: 0 }, id, format });
     status(path ? `Exported to ${path}` : "Export cancelled");
     document.body.dataset.exported = path || "";
   } catch (e) {
@@ -263,19 +282,19 @@ function wire() {
     query.outcome = $("f-outcome").value || null;
     query.from = dayMs($("f-from").value);
     query.to = dayMs($("f-to").value, 1);
-    query.page = 0;
+    query.offset = 0;
     loadList();
   });
   for (const th of document.querySelectorAll("th[data-sort]")) {
     th.addEventListener("click", () => {
       const key = /** @type {HTMLElement} */ (th).dataset.sort || "date";
-      query.desc = query.sort === key ? !query.desc : key === "date";
-      query.sort = key;
+      query.descending = query.sort === key ? !query.descending : key === "date";
+      query.sort = /** @type {any} */ (key);
       loadList();
     });
   }
-  $("prev").addEventListener("click", () => { query.page = Math.max(0, query.page - 1); loadList(); });
-  $("next").addEventListener("click", () => { query.page += 1; loadList(); });
+  $("prev").addEventListener("click", () => { query.offset = Math.max(0, query.offset - PAGE); loadList(); });
+  $("next").addEventListener("click", () => { query.offset += PAGE; loadList(); });
   $("export-list-csv").addEventListener("click", () => exportSessions(null, "csv"));
   $("export-list-json").addEventListener("click", () => exportSessions(null, "json"));
   $("team-filters").addEventListener("submit", (/** @type {Event} */ e) => { e.preventDefault(); loadTeam(); });

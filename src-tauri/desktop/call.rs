@@ -6,12 +6,12 @@ use tokio::time::Instant;
 
 use crate::engine::output::{NudgeRecord, Summary};
 use crate::engine::{CallState, Engine, Event, Ms, Nudge, Output, Pacing, Playbook, Rule};
+use crate::store::note::{self, NoteContext};
+use crate::store::{SessionId, SessionMeta, SessionWriter, Store, StoreError};
 
-use super::archive::{PacingSample, SessionRecord};
 use super::ipc::{CallSource, PhaseView};
+use super::warn;
 
-/// Pacing is sampled for the review charts no more often than this.
-const PACING_SAMPLE_MS: Ms = 5_000;
 /// Nudges kept in the overlay's history.
 const HISTORY: usize = 5;
 
@@ -55,9 +55,11 @@ pub struct LiveCall {
     /// The nudge on screen.
     pub nudge: Option<Nudge>,
     pub last_pacing: Option<Pacing>,
-    record: Vec<Output>,
-    transcript: Vec<crate::engine::Utterance>,
-    pacing: Vec<PacingSample>,
+    /// Where the call is recorded as it happens, from its first event on; None without a
+    /// database (it could not be opened) or when starting the session record failed.
+    writer: Option<SessionWriter>,
+    store: Option<Store>,
+    source_name: String,
 }
 
 /// What feeding one event produced that the session must act on.
@@ -75,6 +77,8 @@ impl LiveCall {
         source: CallSource,
         agent: String,
         started_at: i64,
+        store: Option<Store>,
+        source_name: String,
     ) -> LiveCall {
         LiveCall {
             engine: Engine::new(playbook),
@@ -85,60 +89,73 @@ impl LiveCall {
             started_at,
             nudge: None,
             last_pacing: None,
-            record: Vec::new(),
-            transcript: Vec::new(),
-            pacing: Vec::new(),
+            writer: None,
+            store,
+            source_name,
         }
     }
 
-    pub fn feed(&mut self, event: &Event) -> Fed {
-        if let Event::Utterance(u) = event {
-            if u.is_final {
-                self.transcript.push(u.clone());
-            }
-        }
+    /// Opens the session record at the first event, so a transcript's agent name is used.
+    fn record(&mut self, event: &Event) {
         if let Event::CallStarted {
             agent: Some(agent), ..
         } = event
         {
             self.agent = agent.clone();
         }
+        let Some(store) = self.store.take() else {
+            return;
+        };
+        let meta = SessionMeta {
+            agent: self.agent.clone(),
+            playbook: self.engine.playbook().name.clone(),
+            source: self.source_name.clone(),
+            started_at: self.started_at,
+        };
+        match store.begin_session(meta) {
+            Ok(w) => self.writer = Some(w),
+            Err(e) => warn(&format!("this call will not be saved: {e}")),
+        }
+    }
+
+    pub fn feed(&mut self, event: &Event) -> Fed {
+        self.record(event);
+        if let Some(w) = &self.writer {
+            // Appends are queued; a failure is reported again (and in full) by finish().
+            if let Err(e) = w.append_event(event) {
+                warn(&format!("recording the call: {e}"));
+            }
+        }
         let mut fed = Fed::default();
-        for out in self.engine.feed(event) {
+        let outputs = self.engine.feed(event);
+        if let Some(w) = &self.writer {
+            let kept: Vec<Output> = outputs
+                .iter()
+                .filter(|o| !matches!(o, Output::Summary(_)))
+                .cloned()
+                .collect();
+            if let Err(e) = w.append_outputs(&kept) {
+                warn(&format!("recording the call: {e}"));
+            }
+        }
+        for out in outputs {
             match out {
-                Output::Pacing { at_ms, pacing } => {
-                    let due = self
-                        .pacing
-                        .last()
-                        .is_none_or(|p| at_ms >= p.at_ms + PACING_SAMPLE_MS);
-                    if due {
-                        self.pacing.push(PacingSample {
-                            at_ms,
-                            talk_share: pacing.agent_talk_share,
-                            recent_talk_share: pacing.recent_talk_share,
-                            wpm: pacing.agent_wpm,
-                        });
-                    }
-                    self.last_pacing = Some(pacing);
-                }
+                Output::Pacing { pacing, .. } => self.last_pacing = Some(pacing),
                 Output::Summary(s) => fed.summary = Some(s),
-                out => {
-                    match &out {
-                        Output::Nudge(n) => {
-                            if matches!(n.rule, Rule::Boundary | Rule::Escalation) {
-                                fed.urgent.push(n.clone());
-                            }
-                            self.nudge = Some(n.clone());
+                out => match &out {
+                    Output::Nudge(n) => {
+                        if matches!(n.rule, Rule::Boundary | Rule::Escalation) {
+                            fed.urgent.push(n.clone());
                         }
-                        Output::Heeded { nudge_id, .. }
-                            if self.nudge.as_ref().is_some_and(|n| n.id == *nudge_id) =>
-                        {
-                            self.nudge = None;
-                        }
-                        _ => {}
+                        self.nudge = Some(n.clone());
                     }
-                    self.record.push(out);
-                }
+                    Output::Heeded { nudge_id, .. }
+                        if self.nudge.as_ref().is_some_and(|n| n.id == *nudge_id) =>
+                    {
+                        self.nudge = None;
+                    }
+                    _ => {}
+                },
             }
         }
         fed
@@ -177,23 +194,23 @@ impl LiveCall {
         self.engine.state()
     }
 
-    pub fn into_record(self, summary: Summary, note: String) -> SessionRecord {
-        SessionRecord {
-            id: 0,
+    /// Closes the recorded session; returns its id and the drafted note. Without a database
+    /// the note is still drafted, so the agent does not lose it.
+    pub fn finish(self, summary: &Summary) -> (Option<SessionId>, Result<(), StoreError>, String) {
+        let notes = summary.agent_notes.join("\n");
+        let ctx = NoteContext {
+            agent: &self.agent,
             started_at: self.started_at,
-            agent: self.agent.clone(),
-            source: match (&self.replay, self.source) {
-                (Some(r), _) => format!("replay: {}", r.name),
-                (None, CallSource::Replay) => "replay".to_string(),
-                (None, CallSource::Manual) => "live".to_string(),
+            offset: note::local_offset(),
+            interrupted: false,
+        };
+        let fallback = note::draft(&ctx, summary, &notes);
+        match self.writer {
+            Some(w) => match w.finish(summary, &notes) {
+                Ok(id) => (Some(id), Ok(()), fallback),
+                Err(e) => (None, Err(e), fallback),
             },
-            summary,
-            note_by: self.agent,
-            note,
-            note_at: self.started_at,
-            transcript: self.transcript,
-            timeline: self.record,
-            pacing: self.pacing,
+            None => (None, Ok(()), fallback),
         }
     }
 }

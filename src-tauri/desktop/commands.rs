@@ -2,19 +2,18 @@
 //! a typed result. The capabilities grant each window only the commands it uses.
 
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
-use super::archive::{AgentStats, SessionPage, SessionQuery, SessionRecord};
-use super::export::{self, Format};
 use super::ipc::{CmdError, OverlayState};
+use super::review::{self, AgentStats, ReviewDetail};
 use super::session::Op;
 use super::settings::Settings;
 use super::{hotkeys, replay, shell, Shell};
 use crate::engine::Rule;
+use crate::store::{Format, Page, SessionFilter, SessionRow, Store};
 
 type Res<T> = Result<T, CmdError>;
 
@@ -191,7 +190,12 @@ pub async fn save_settings(
         super::warn("the new database location is used from the next start");
     }
     shell::dock_overlay(&app, &settings);
-    shell.session.send(Op::Playbook(Arc::new(playbook))).await?;
+    let playbook = Arc::new(playbook);
+    match shell.playbook.write() {
+        Ok(mut p) => *p = playbook.clone(),
+        Err(_) => return Err("playbook lock poisoned".into()),
+    }
+    shell.session.send(Op::Playbook(playbook)).await?;
     shell
         .session
         .send(Op::Agent(settings.agent.clone()))
@@ -200,59 +204,95 @@ pub async fn save_settings(
     Ok(settings)
 }
 
-#[tauri::command]
-pub fn list_sessions(shell: State<'_, Shell>, query: SessionQuery) -> Res<SessionPage> {
-    Ok(shell.archive.page(&query)?)
+fn store(shell: &Shell) -> Res<Store> {
+    shell
+        .store
+        .clone()
+        .map_err(|e| CmdError::from(format!("the session database is not open: {e}")))
+}
+
+/// Runs a store query off the async workers (the store answers over a blocking channel).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Res<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| CmdError::from(format!("the database request failed: {e}")))?
+        .map_err(CmdError::from)
 }
 
 #[tauri::command]
-pub fn get_session(shell: State<'_, Shell>, id: u64) -> Res<SessionRecord> {
-    Ok(shell.archive.get(id)?)
+pub async fn list_sessions(
+    shell: State<'_, Shell>,
+    filter: SessionFilter,
+) -> Res<Page<SessionRow>> {
+    let store = store(&shell)?;
+    blocking(move || store.list(&filter)).await
 }
 
-/// A team lead edits the note; who and when are recorded with it.
 #[tauri::command]
-pub fn save_session_note(
+pub async fn get_session(shell: State<'_, Shell>, id: i64) -> Res<ReviewDetail> {
+    let store = store(&shell)?;
+    let playbook = shell
+        .playbook
+        .read()
+        .map_err(|_| CmdError::from("playbook lock poisoned"))?
+        .clone();
+    blocking(move || review::detail(&store, id, playbook)).await
+}
+
+/// A team lead edits the note; the store keeps who and when, and the earlier text.
+#[tauri::command]
+pub async fn save_session_note(
     app: AppHandle,
     shell: State<'_, Shell>,
-    id: u64,
+    id: i64,
     text: String,
     by: String,
-) -> Res<SessionRecord> {
-    let by = by.trim();
+) -> Res<ReviewDetail> {
+    let by = by.trim().to_string();
     if by.is_empty() {
         return Err("say who is editing the note (the 'by' field is empty)".into());
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    shell.archive.set_note(id, text.trim(), by, now)?;
+    let store = store(&shell)?;
+    let s2 = store.clone();
+    blocking(move || s2.edit_note(id, text.trim(), &by)).await?;
     super::session::UiSink::sessions_changed(&shell::TauriSink::new(app), id);
-    Ok(shell.archive.get(id)?)
+    let playbook = shell
+        .playbook
+        .read()
+        .map_err(|_| CmdError::from("playbook lock poisoned"))?
+        .clone();
+    blocking(move || review::detail(&store, id, playbook)).await
 }
 
-/// Exports the given sessions, or every session the query matches; returns the file written.
+/// Exports one session (`id`) or the sessions the filter selects; returns the file written,
+/// or nothing when the person cancelled the save dialog.
 #[tauri::command]
 pub async fn export_sessions(
     app: AppHandle,
     shell: State<'_, Shell>,
-    query: SessionQuery,
-    ids: Option<Vec<u64>>,
+    filter: SessionFilter,
+    id: Option<i64>,
     format: String,
 ) -> Res<Option<String>> {
-    let format = Format::from_str(&format)?;
-    let records = match ids {
-        Some(ids) => ids
-            .iter()
-            .map(|id| shell.archive.get(*id))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => shell.archive.select(&query)?,
+    let format = Format::parse(&format).ok_or_else(|| {
+        CmdError::from(format!("export format must be csv or json, not '{format}'"))
+    })?;
+    let ext = match format {
+        Format::Csv => "csv",
+        Format::Json => "json",
     };
-    let text = export::render(&records, format)?;
-    let name = match records.as_slice() {
-        [one] => format!("parley-session-{}.{}", one.id, format.extension()),
-        _ => format!("parley-sessions.{}", format.extension()),
+    let name = match id {
+        Some(id) => format!("parley-session-{id}.{ext}"),
+        None => format!("parley-sessions.{ext}"),
     };
+    let store = store(&shell)?;
+    let text = blocking(move || match id {
+        Some(id) => store.export_session(id, format),
+        None => store.export(&filter, format),
+    })
+    .await?;
     let path = match std::env::var_os(EXPORT_DIR_ENV) {
         Some(dir) => Some(PathBuf::from(dir).join(&name)),
         None => {
@@ -276,10 +316,11 @@ pub async fn export_sessions(
 }
 
 #[tauri::command]
-pub fn team_stats(
+pub async fn team_stats(
     shell: State<'_, Shell>,
     from: Option<i64>,
     to: Option<i64>,
 ) -> Res<Vec<AgentStats>> {
-    Ok(shell.archive.team(from, to)?)
+    let store = store(&shell)?;
+    blocking(move || review::team(&store, from, to)).await
 }

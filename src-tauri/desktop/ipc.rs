@@ -17,7 +17,7 @@ pub enum UiEvent {
     /// The overlay's full state; each one replaces the last, so a dropped one heals itself.
     State(Box<OverlayState>),
     /// A session was saved or its note changed: the review window refreshes.
-    SessionsChanged { id: u64 },
+    SessionsChanged { id: i64 },
     /// The agent pressed the quick-note hotkey.
     FocusNote,
 }
@@ -76,7 +76,8 @@ pub struct PhaseView {
 /// The drafted session note, waiting for the agent to edit and save it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoteDraft {
-    pub session_id: u64,
+    /// 0 when the call could not be saved.
+    pub session_id: i64,
     pub text: String,
     pub outcome: String,
     pub duration_ms: Ms,

@@ -3,14 +3,12 @@
 //! Rust owns all state: `session` runs the call, `archive` keeps finished ones; the windows
 //! render what `ipc` messages carry and ask for changes through the thin `commands`.
 
-pub mod archive;
 mod call;
 mod commands;
-pub mod export;
 mod hotkeys;
 pub mod ipc;
-pub mod note;
 pub mod replay;
+pub mod review;
 pub mod session;
 pub mod settings;
 mod shell;
@@ -19,14 +17,18 @@ use std::sync::{Arc, RwLock};
 
 use tauri::Manager;
 
-use archive::Archive;
+use crate::engine::Playbook;
+use crate::store::Store;
 use session::SessionHandle;
 use settings::Settings;
 
 /// What the commands share. Settings change only through `save_settings`.
 pub struct Shell {
     pub session: SessionHandle,
-    pub archive: Arc<Archive>,
+    /// The session database, or why it could not be opened (the overlay works without it).
+    pub store: Result<Store, String>,
+    /// The playbook in use, for recomputing a stored call's pacing.
+    pub playbook: RwLock<Arc<Playbook>>,
     pub settings: RwLock<Settings>,
     pub hotkeys: hotkeys::Registered,
 }
@@ -94,34 +96,33 @@ fn setup(app: &tauri::AppHandle) -> anyhow::Result<()> {
         Ok(p) => p,
         Err(e) => {
             warn(&format!("{e}; using the built-in playbook"));
-            crate::engine::Playbook::builtin()
+            Playbook::builtin()
         }
     };
-    let data_dir = app
-        .path()
-        .app_data_dir()
-        .map_err(|e| anyhow::anyhow!("cannot find the app's data folder: {e}"))?;
-    let db = settings.database_path(&data_dir);
-    let archive = Arc::new(
-        Archive::open(&db)
-            .map_err(|e| anyhow::anyhow!("{e} (move the file away to start afresh)"))?,
-    );
+    let db = settings.database_path();
+    let store = Store::open_default(db.as_deref()).map_err(|e| {
+        let msg = e.to_string();
+        warn(&format!("{msg}; calls will not be saved"));
+        msg
+    });
+    let playbook = Arc::new(playbook);
     let sink = Arc::new(shell::TauriSink::new(app.clone()));
     let config = session::Config {
-        playbook: Arc::new(playbook),
+        playbook: playbook.clone(),
         agent: settings.agent.clone(),
         expanded: settings.expanded,
         theme: settings.theme.clone(),
         dock: settings.dock.clone(),
     };
     let session =
-        tauri::async_runtime::block_on(async { session::spawn(config, archive.clone(), sink) });
+        tauri::async_runtime::block_on(async { session::spawn(config, store.clone(), sink) });
     let registered = hotkeys::Registered::default();
     hotkeys::register(app, &settings.hotkeys, &registered);
     shell::dock_overlay(app, &settings);
     app.manage(Shell {
         session,
-        archive,
+        store,
+        playbook: RwLock::new(playbook),
         settings: RwLock::new(settings),
         hotkeys: registered,
     });

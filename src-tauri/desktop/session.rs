@@ -11,22 +11,22 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 use crate::engine::output::{ItemStatus, Summary};
 use crate::engine::{AgentAction, CallState, EndReason, Event, Nudge, Playbook, Rule};
 
-use super::archive::{Archive, ArchiveError};
 use super::call::{phase_view, Clock, LiveCall, Replaying};
 use super::ipc::{CallSource, NoteDraft, OverlayState};
-use super::{note, replay};
+use super::replay;
+use crate::store::{outcome_str, SessionId, Store, StoreError};
 
 /// Commands waiting for the session beyond this make the caller wait (never unbounded).
 const QUEUE: usize = 64;
 /// Live calls get a tick every call-second so timing rules (dead air, long hold) can fire.
-const TICK_MS: f64 = 1000.0;
+const TICK_MS: f64 = replay::TICK_MS as f64;
 
 /// Where the session's news goes: the Tauri windows in the app, a recorder in tests.
 pub trait UiSink: Send + Sync + 'static {
     fn state(&self, state: &OverlayState);
     /// A boundary or escalation nudge: worth a desktop notification when the overlay is hidden.
     fn urgent(&self, nudge: &Nudge);
-    fn sessions_changed(&self, id: u64);
+    fn sessions_changed(&self, id: SessionId);
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +40,9 @@ pub enum SessionError {
     #[error("save the last call's note first")]
     DraftPending,
     #[error("{0}")]
-    Archive(#[from] ArchiveError),
+    Store(#[from] StoreError),
+    #[error("the session database is not open ({0}); notes cannot be saved")]
+    NoStore(String),
     #[error("{0}")]
     Replay(#[from] replay::ReplayError),
     #[error("the session stopped; restart the app")]
@@ -117,7 +119,8 @@ pub struct Config {
 }
 
 /// Starts the session task on the current tokio runtime.
-pub fn spawn(config: Config, archive: Arc<Archive>, sink: Arc<dyn UiSink>) -> SessionHandle {
+/// `store` is the session database, or why it could not be opened.
+pub fn spawn(config: Config, store: Result<Store, String>, sink: Arc<dyn UiSink>) -> SessionHandle {
     let (tx, rx) = mpsc::channel(QUEUE);
     let session = Session {
         playbook: config.playbook,
@@ -125,7 +128,7 @@ pub fn spawn(config: Config, archive: Arc<Archive>, sink: Arc<dyn UiSink>) -> Se
         expanded: config.expanded,
         theme: config.theme,
         dock: config.dock,
-        archive,
+        store,
         sink,
         call: Call::Idle,
         idle_checklist: Vec::new(),
@@ -152,7 +155,7 @@ struct Session {
     expanded: bool,
     theme: String,
     dock: String,
-    archive: Arc<Archive>,
+    store: Result<Store, String>,
     sink: Arc<dyn UiSink>,
     call: Call,
     /// The checklist shown between calls (all open), made once per playbook.
@@ -234,7 +237,7 @@ impl Session {
     fn op(&mut self, op: Op) -> Result<OverlayState, SessionError> {
         match op {
             Op::Start => {
-                self.begin(CallSource::Manual, Clock::start(1.0))?;
+                self.begin(CallSource::Manual, Clock::start(1.0), "live".into())?;
                 let agent = Some(self.agent.clone());
                 self.feed(Event::CallStarted {
                     at_ms: 0,
@@ -249,11 +252,11 @@ impl Session {
             } => {
                 let speed = replay::check_speed(speed)?;
                 let clock = Clock::start(speed);
-                self.begin(CallSource::Replay, clock)?;
+                self.begin(CallSource::Replay, clock, format!("replay:{name}"))?;
                 self.generation += 1;
                 let generation = self.generation;
                 let task = tokio::spawn(replay::play(
-                    replay::with_ticks(events, TICK_MS as u64),
+                    events,
                     clock.origin(),
                     speed,
                     self.tx.clone(),
@@ -334,7 +337,12 @@ impl Session {
         self.playbook = playbook;
     }
 
-    fn begin(&mut self, source: CallSource, clock: Clock) -> Result<(), SessionError> {
+    fn begin(
+        &mut self,
+        source: CallSource,
+        clock: Clock,
+        source_name: String,
+    ) -> Result<(), SessionError> {
         match self.call {
             Call::Live(_) => Err(SessionError::Busy),
             Call::Ended(_) => Err(SessionError::DraftPending),
@@ -345,6 +353,8 @@ impl Session {
                     source,
                     self.agent.clone(),
                     unix_ms(),
+                    self.store.as_ref().ok().cloned(),
+                    source_name,
                 )));
                 Ok(())
             }
@@ -400,26 +410,21 @@ impl Session {
         if let Some(r) = &call.replay {
             r.task.abort();
         }
-        let text = note::draft(&summary);
-        let draft = NoteDraft {
-            session_id: 0,
-            text: text.clone(),
-            outcome: note::outcome_label(summary.outcome).to_string(),
-            duration_ms: summary.duration_ms,
-        };
-        match self.archive.insert((*call).into_record(summary, text)) {
-            Ok(id) => {
-                last.draft = Some(NoteDraft {
-                    session_id: id,
-                    ..draft
-                });
-                self.sink.sessions_changed(id);
-            }
-            Err(e) => {
-                super::warn(&format!("the finished call was not saved: {e}"));
-                last.draft = Some(draft);
-            }
+        let outcome = outcome_str(summary.outcome).replace('_', " ");
+        let duration_ms = summary.duration_ms;
+        let (id, saved, text) = (*call).finish(&summary);
+        if let Err(e) = saved {
+            super::warn(&format!("the finished call was not saved: {e}"));
         }
+        if let Some(id) = id {
+            self.sink.sessions_changed(id);
+        }
+        last.draft = Some(NoteDraft {
+            session_id: id.unwrap_or(0),
+            text,
+            outcome,
+            duration_ms,
+        });
         self.call = Call::Ended(Box::new(last));
     }
 
@@ -429,8 +434,11 @@ impl Session {
         };
         let id = last.draft.as_ref().map_or(0, |d| d.session_id);
         if id != 0 {
-            self.archive
-                .set_note(id, text.trim(), &self.agent, unix_ms())?;
+            let store = self
+                .store
+                .as_ref()
+                .map_err(|e| SessionError::NoStore(e.clone()))?;
+            store.edit_note(id, text.trim(), &self.agent)?;
             self.sink.sessions_changed(id);
         }
         self.call = Call::Idle;

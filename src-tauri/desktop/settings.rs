@@ -182,11 +182,12 @@ impl Settings {
         Ok(playbook)
     }
 
-    /// The session file: the configured one, or `sessions.jsonl` in `data_dir`.
-    pub fn database_path(&self, data_dir: &Path) -> PathBuf {
+    /// The configured database file; None means the store's default (`$PARLEY_DB`, then the
+    /// OS data folder).
+    pub fn database_path(&self) -> Option<PathBuf> {
         match self.database.trim() {
-            "" => data_dir.join("sessions.jsonl"),
-            db => PathBuf::from(db),
+            "" => None,
+            db => Some(PathBuf::from(db)),
         }
     }
 }

@@ -66,7 +66,7 @@ impl UiSink for TauriSink {
         });
     }
 
-    fn sessions_changed(&self, id: u64) {
+    fn sessions_changed(&self, id: crate::store::SessionId) {
         if let Err(e) = self
             .app
             .emit_to("review", EVENT, UiEvent::SessionsChanged { id })

@@ -126,12 +126,6 @@ impl Driver {
             .map(|_| ())
     }
 
-    pub fn clear(&self, css: &str) -> Result<(), String> {
-        let id = self.find(css)?;
-        self.post(&format!("/element/{id}/clear"), json!({}))
-            .map(|_| ())
-    }
-
     pub fn type_text(&self, css: &str, text: &str) -> Result<(), String> {
         let id = self.find(css)?;
         self.post(&format!("/element/{id}/value"), json!({ "text": text }))

@@ -37,7 +37,7 @@ openbox >/dev/null 2>&1 &
 pids+=($!)
 
 # Each run starts from empty settings and an empty session file.
-export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config"
+export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" PARLEY_DB="$work/parley.db"
 export PARLEY_PICK_FILE="$root/assets/samples/venting-customer.jsonl"
 export PARLEY_EXPORT_DIR="$work/export"
 mkdir -p "$PARLEY_EXPORT_DIR"
@@ -82,7 +82,7 @@ cpu_ticks() { # utime+stime of a process tree, in clock ticks
 }
 measure() { # name, window title, command...
   local name=$1 title=$2; shift 2
-  rm -rf "$work/data" "$work/config"
+  rm -rf "$work/data" "$work/config" "$work"/parley.db*
   local t0 t1
   t0=$(date +%s%N)
   "$@" >"$work/$name.log" 2>&1 &

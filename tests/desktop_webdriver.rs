@@ -78,17 +78,46 @@ fn run(d: &Driver, transcript: &Path, export_dir: &Path) {
     d.wait_for("document.body.dataset.ready === '1'").unwrap();
     d.exec(RECORDER, json!([])).unwrap();
 
-    // Replay a call at 20x through the real engine and watch it arrive.
-    d.exec("document.getElementById('speed').value = '20'", json!([]))
+    // Replay a call at 5x (the training speed) through the real engine and watch it arrive.
+    d.exec("document.getElementById('speed').value = '5'", json!([]))
         .unwrap();
     d.click("#replay").unwrap();
     d.wait_for("document.body.dataset.call === 'live'").unwrap();
-    d.wait_for("document.getElementById('nudge').dataset.nudge")
-        .unwrap();
-    save_png("overlay-live-nudge.png", &d.screenshot().unwrap());
+    // A picture of a nudge on screen: the first one still showing after its screenshot.
+    for _ in 0..5 {
+        d.wait_for("document.getElementById('nudge').dataset.nudge")
+            .unwrap();
+        let png = d.screenshot().unwrap();
+        let still = d
+            .exec(
+                "return document.getElementById('nudge').dataset.nudge",
+                json!([]),
+            )
+            .unwrap();
+        if still.as_str().is_some_and(|s| !s.is_empty()) {
+            save_png("overlay-live-nudge.png", &png);
+            break;
+        }
+    }
     d.wait_for("!document.getElementById('draft').hidden")
         .unwrap();
 
+    let mut lat: Vec<f64> = serde_json::from_value(
+        d.exec("return window.parleyMetrics.latencies", json!([]))
+            .unwrap(),
+    )
+    .unwrap();
+    lat.sort_by(f64::total_cmp);
+    if !lat.is_empty() {
+        let pick = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
+        eprintln!(
+            "render latency (Rust state sent -> painted), {} states: median {} ms, p95 {} ms, max {} ms",
+            lat.len(),
+            pick(0.5),
+            pick(0.95),
+            pick(1.0)
+        );
+    }
     let seen: Vec<String> =
         serde_json::from_value(d.exec("return window.seen", json!([])).unwrap()).unwrap();
     let want = expected(transcript);
@@ -137,7 +166,7 @@ fn run(d: &Driver, transcript: &Path, export_dir: &Path) {
     d.click("#search").unwrap();
     d.wait_for("document.querySelector('#sessions tbody tr[data-id]')")
         .unwrap();
-    d.click("#sessions tbody tr[data-id]").unwrap();
+    d.click("#sessions tbody tr[data-id] td").unwrap();
     d.wait_for("document.getElementById('detail-note')")
         .unwrap();
     let note: Value = d
@@ -164,6 +193,6 @@ fn run(d: &Driver, transcript: &Path, export_dir: &Path) {
     let path = PathBuf::from(path.as_str().unwrap());
     assert!(path.starts_with(export_dir), "{}", path.display());
     let csv = std::fs::read_to_string(&path).unwrap();
-    assert!(csv.starts_with("id,started_utc,agent"), "{csv}");
+    assert!(csv.starts_with("id,agent,started_at"), "{csv}");
     assert!(csv.contains("check the line test"), "{csv}");
 }

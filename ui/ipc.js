@@ -327,21 +327,21 @@ export function h(tag, attrs = {}, ...children) {
 
 /** Short words and a symbol per rule, so colour is never the only signal. */
 export const RULES = {
-  speaking_fast: ["⏩", "Pace"],
-  talk_share: ["🗣", "Talk share"],
-  interruption: ["✋", "Interruption"],
-  monologue: ["⏳", "Monologue"],
+  speaking_fast: ["»", "Pace"],
+  talk_share: ["◐", "Talk share"],
+  interruption: ["⇆", "Interruption"],
+  monologue: ["↻", "Monologue"],
   dead_air: ["…", "Dead air"],
-  long_hold: ["⏸", "Long hold"],
-  heat: ["🌡", "Heat"],
+  long_hold: ["‖", "Long hold"],
+  heat: ["♨", "Heat"],
   paraphrase_first: ["↺", "Paraphrase"],
   acknowledge: ["♡", "Acknowledge"],
-  over_apology: ["🙇", "Apologies"],
+  over_apology: ["✕", "Apologies"],
   negative_phrasing: ["✎", "Phrasing"],
-  boundary: ["⛔", "Boundary"],
-  escalation: ["⬆", "Escalation"],
+  boundary: ["⚑", "Boundary"],
+  escalation: ["↑", "Escalation"],
   hot_button: ["⚠", "Hot button"],
-  follow_up: ["📌", "Follow-up"],
+  follow_up: ["☎", "Follow-up"],
 };
 
 /** @param {string} rule */

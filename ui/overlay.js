@@ -12,7 +12,7 @@ let shown = null;
 const metrics = { latencies: /** @type {number[]} */ ([]), renders: 0, firstPaint: 0 };
 /** @type {any} */ (window).parleyMetrics = metrics;
 
-const STATE_WORDS = { idle: "Idle", live: "● Live", on_hold: "⏸ On hold", ended: "■ Ended" };
+const STATE_WORDS = { idle: "○ Idle", live: "● Live", on_hold: "‖ On hold", ended: "■ Ended" };
 const URGENT = new Set(["boundary", "escalation"]);
 
 /** @param {string} msg */
@@ -52,7 +52,7 @@ function render(s) {
   state.textContent = STATE_WORDS[s.call] + (s.source === "replay" ? ` · replay ${s.replay_speed}×` : "");
   state.className = `state ${s.call}`;
   $("timer").textContent = mmss(s.call_ms);
-  $("phase").textContent = s.phase ? `${s.phase.label} · ${s.phase.index}/${s.phase.count}` : "";
+  $("phase").textContent = s.phase && s.call !== "idle" ? `Phase ${s.phase.index} of ${s.phase.count}: ${s.phase.label}` : "";
   $("phase").title = s.replay_file ? `Replaying ${s.replay_file}` : "";
 
   renderNudge(s);
@@ -101,7 +101,7 @@ function renderNudge(s) {
     h("details", { open: s.expanded && urgent }, h("summary", {}, "Why"), n.reason),
     h("div", { class: "actions" },
       h("button", { id: "dismiss", onclick: () => act("dismiss_nudge") }, "✕ Dismiss"),
-      h("button", { id: "mute", title: "Silence this rule for the rest of the call", onclick: () => act("mute_rule", { rule: n.rule }) }, "🔕 Mute rule")),
+      h("button", { id: "mute", title: "Silence this rule for the rest of the call", onclick: () => act("mute_rule", { rule: n.rule }) }, "Mute rule")),
   );
   box.title = n.reason;
 }
@@ -113,7 +113,7 @@ function renderLadder(s) {
   if (box.hidden) return;
   const steps = [];
   for (let i = 1; i <= s.boundary_steps; i++) steps.push(h("span", { class: i <= s.boundary_step ? "step on" : "step" }));
-  box.replaceChildren(h("span", {}, `⛔ Boundary step ${s.boundary_step} of ${s.boundary_steps}`), ...steps);
+  box.replaceChildren(h("span", {}, `⚑ Boundary step ${s.boundary_step} of ${s.boundary_steps}`), ...steps);
 }
 
 /**
@@ -173,11 +173,11 @@ function renderHistory(s) {
 function renderControls(s) {
   const live = s.call === "live" || s.call === "on_hold";
   const start = $("start");
-  start.textContent = live ? "■ End call" : "▶ Start call";
+  start.textContent = live ? "■ End" : "▶ Start";
   start.classList.toggle("primary", true);
   /** @type {HTMLButtonElement} */ (start).disabled = s.call === "ended";
   const hold = /** @type {HTMLButtonElement} */ ($("hold"));
-  hold.textContent = s.call === "on_hold" ? "▶ Resume" : "⏸ Hold";
+  hold.textContent = s.call === "on_hold" ? "▶ Resume" : "‖ Hold";
   hold.disabled = !live;
   /** @type {HTMLButtonElement} */ ($("tick")).disabled = !live || !s.current_item;
   /** @type {HTMLButtonElement} */ ($("abuse")).disabled = !live;

@@ -107,8 +107,8 @@ function timeline(r) {
   for (const t of r.timeline) {
     const o = /** @type {any} */ (t.json);
     if (t.origin === "event") {
-      if (t.kind === "utterance" && o.is_final !== false) row(o.start_ms, o.speaker, o.speaker === "agent" ? "🎧" : "👤", o.text, 0);
-      else if (t.kind === "hold_started") row(t.at_ms, "state", "⏸", "Customer put on hold");
+      if (t.kind === "utterance" && o.is_final !== false) row(o.start_ms, o.speaker, o.speaker === "agent" ? "»" : "«", o.text, 0);
+      else if (t.kind === "hold_started") row(t.at_ms, "state", "‖", "Customer put on hold");
       else if (t.kind === "hold_ended") row(t.at_ms, "state", "▶", "Hold ended");
       else if (t.kind === "agent" && o.action === "add_note") row(t.at_ms, "state", "✎", `Agent note: ${o.text}`);
       continue;
@@ -118,7 +118,7 @@ function timeline(r) {
     else if (t.kind === "phase") row(t.at_ms, "phase", "→", `Phase: ${o.phase}`);
     else if (t.kind === "heeded") row(t.at_ms, "heeded", o.heeded ? "✓" : "✗", `Nudge ${o.nudge_id} (${o.rule}) ${o.heeded ? "heeded" : "not heeded"}`);
     else if (t.kind === "call_state") row(t.at_ms, "state", "•", `Call ${String(o.state).replace("_", " ")}`);
-    else if (t.kind === "follow_up") row(t.at_ms, "tick", "📌", `Follow-up promised: ${o.text}`);
+    else if (t.kind === "follow_up") row(t.at_ms, "tick", "☎", `Follow-up promised: ${o.text}`);
   }
   rows.sort((a, b) => a.at - b.at || a.order - b.order);
   return h("ol", { class: "timeline", id: "timeline" }, ...rows.map((x) => x.el));
@@ -149,7 +149,7 @@ async function openSession(id) {
   by.value = localStorage.getItem("parley.lead") || "";
   const owed = r.follow_ups.filter((f) => !f.done);
   const followUps = owed.length
-    ? h("ul", {}, ...owed.map((f) => h("li", {}, `📌 “${f.text}”`, f.due_at ? ` — due ${when(f.due_at)}` : " — no due time said")))
+    ? h("ul", {}, ...owed.map((f) => h("li", {}, `☎ “${f.text}”`, f.due_at ? ` — due ${when(f.due_at)}` : " — no due time said")))
     : h("p", { class: "muted" }, "No follow-up owed.");
   const talk = r.pacing.map((p) => ({ x: p.at_ms, y: p.recent_talk_share * 100 }));
   const rate = r.pacing.filter((p) => p.wpm !== null && p.wpm !== undefined).map((p) => ({ x: p.at_ms, y: /** @type {number} */ (p.wpm) }));

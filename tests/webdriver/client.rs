@@ -12,7 +12,7 @@ pub struct Driver {
     session: String,
 }
 
-pub const ELEMENT: &str = "element-6066-11e4-a52e-4a5cb7c8f1b0";
+pub const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn http(addr: &str, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
     let mut stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
@@ -20,33 +20,57 @@ fn http(addr: &str, method: &str, path: &str, body: Option<&Value>) -> Result<Va
         .set_read_timeout(Some(Duration::from_secs(120)))
         .map_err(|e| e.to_string())?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
+    // No "Connection: close": tauri-driver forwards it to WebKitWebDriver, whose closed
+    // connection the proxy may then reuse. The response length says where it ends instead.
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream
         .write_all(req.as_bytes())
         .map_err(|e| e.to_string())?;
+    let fail = |e: std::io::Error| format!("{method} {path}: {e}");
     let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("{method} {path}: bad response {text:?}"))?;
-    let payload = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(rest)
-    } else {
-        rest.to_string()
+    let mut buf = [0u8; 16 * 1024];
+    let head_end = loop {
+        let n = stream.read(&mut buf).map_err(fail)?;
+        if n == 0 {
+            return Err(format!(
+                "{method} {path}: connection closed before a response"
+            ));
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
     };
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+    let chunked = head.contains("transfer-encoding: chunked");
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    loop {
+        let body_len = raw.len() - head_end;
+        let complete = match (length, chunked) {
+            (Some(n), _) => body_len >= n,
+            (None, true) => raw.ends_with(b"0\r\n\r\n"),
+            (None, false) => false,
+        };
+        if complete {
+            break;
+        }
+        let n = stream.read(&mut buf).map_err(fail)?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
+    let rest = String::from_utf8_lossy(&raw[head_end..]).into_owned();
+    let payload = if chunked { dechunk(&rest) } else { rest };
     let value: Value = serde_json::from_str(&payload)
         .map_err(|e| format!("{method} {path}: {e} in {payload:?}"))?;
-    let status_ok = head.starts_with("HTTP/1.1 2") || head.starts_with("HTTP/1.0 2");
-    if !status_ok {
+    if !(head.starts_with("http/1.1 2") || head.starts_with("http/1.0 2")) {
         return Err(format!("{method} {path}: {}", value["value"]));
     }
     Ok(value["value"].clone())
@@ -117,7 +141,7 @@ impl Driver {
         v[ELEMENT]
             .as_str()
             .map(str::to_string)
-            .ok_or_else(|| format!("no element {css}"))
+            .ok_or_else(|| format!("no element {css}: {v}"))
     }
 
     pub fn click(&self, css: &str) -> Result<(), String> {
@@ -188,8 +212,11 @@ obs.observe(document, {{ subtree: true, childList: true, attributes: true, chara
         Err(format!("no window titled {title:?}"))
     }
 
-    /// A PNG of the current window's page.
+    /// A PNG of the current window's page, once the latest changes have been painted.
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
+        let painted = "const done = arguments[arguments.length - 1]; \
+            requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        self.post("/execute/async", json!({ "script": painted, "args": [] }))?;
         let v = self.get("/screenshot")?;
         let b64 = v.as_str().ok_or("no screenshot data")?;
         decode_base64(b64)

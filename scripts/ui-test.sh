@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The desktop app as a person uses it: builds the release app, starts a virtual display (Xvfb,
+# openbox as the window manager) inside its own dbus session, and drives the real app through
+# tauri-driver + WebKitWebDriver (tests/desktop_webdriver.rs). Then measures it idle, next to a
+# bare Tauri window measured the same way (PSS of the main process and WebKit's processes).
+#   scripts/ui-test.sh            test + measure
+#   scripts/ui-test.sh --no-measure
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+scripts/install-deps.sh --test
+cargo build --release --bin parley --example bare_window
+cargo test --release --no-run --test desktop_webdriver
+
+if [[ -z "${PARLEY_IN_SESSION:-}" ]]; then
+  export PARLEY_IN_SESSION=1
+  exec dbus-run-session -- "$0" "$@"
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  # SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver too.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkfifo "$work/fd"
+Xvfb -displayfd 3 -screen 0 1600x900x24 -nolisten tcp 3>"$work/fd" &
+pids+=($!)
+read -r num <"$work/fd"
+export DISPLAY=":$num"
+openbox >/dev/null 2>&1 &
+pids+=($!)
+
+# Each run starts from empty settings and an empty session file.
+export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" PARLEY_DB="$work/parley.db"
+export PARLEY_PICK_FILE="$root/assets/samples/venting-customer.jsonl"
+export PARLEY_EXPORT_DIR="$work/export"
+mkdir -p "$PARLEY_EXPORT_DIR"
+export PARLEY_APP="$root/target/release/parley"
+
+port=4444
+while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+tauri-driver --port "$port" >"$work/driver.log" 2>&1 &
+pids+=($!)
+export WEBDRIVER_ADDR="127.0.0.1:$port"
+for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+echo "== WebDriver: replay, note, review, export"
+cargo test --release --test desktop_webdriver -- --ignored --nocapture
+
+if [[ "${1:-}" == "--no-measure" ]]; then exit 0; fi
+
+# ---- measurements ----
+pss_tree() { # total PSS (KiB) of a process and all its descendants
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true) $(for c in $(pgrep -P "$1" || true); do pgrep -P "$c" || true; done); do
+    local kb
+    kb=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+    total=$((total + ${kb:-0}))
+  done
+  echo "$total"
+}
+pss_detail() {
+  local p
+  for p in $1 $(pgrep -P "$1" || true) $(for c in $(pgrep -P "$1" || true); do pgrep -P "$c" || true; done); do
+    printf '    %-22s %6d KiB\n' "$(cat /proc/$p/comm 2>/dev/null)" "$(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null || echo 0)"
+  done
+}
+cpu_ticks() { # utime+stime of a process tree, in clock ticks
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true) $(for c in $(pgrep -P "$1" || true); do pgrep -P "$c" || true; done); do
+    local t
+    t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+measure() { # name, window title, command...
+  local name=$1 title=$2; shift 2
+  rm -rf "$work/data" "$work/config" "$work"/parley.db*
+  local t0 t1
+  t0=$(date +%s%N)
+  "$@" >"$work/$name.log" 2>&1 &
+  local pid=$!
+  # Shown = the window is mapped and viewable (polling here measures, it does not test).
+  for _ in $(seq 500); do
+    if xwininfo -root -tree 2>/dev/null | grep -q "\"$title\""; then
+      id=$(xwininfo -root -tree | grep "\"$title\"" | head -1 | awk '{print $1}')
+      xwininfo -id "$id" 2>/dev/null | grep -q IsViewable && break
+    fi
+    sleep 0.01
+  done
+  t1=$(date +%s%N)
+  sleep 15
+  local c0 c1
+  c0=$(cpu_ticks "$pid"); sleep 30; c1=$(cpu_ticks "$pid")
+  local hz; hz=$(getconf CLK_TCK)
+  local pss; pss=$(pss_tree "$pid")
+  awk -v n="$name" -v ms=$(((t1 - t0) / 1000000)) -v pss="$pss" -v d=$((c1 - c0)) -v hz="$hz" \
+    'BEGIN { printf "%s: shown after %d ms, idle PSS %.1f MiB, idle CPU %.2f%%\n", n, ms, pss / 1024, d * 100 / hz / 30 }'
+  pss_detail "$pid"
+  if [[ "$name" == parley ]]; then
+    xprop -id "$id" _NET_WM_STATE | sed 's/^/    overlay /'
+  fi
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+}
+echo "== idle measurements (release, Xvfb + openbox, 15 s settle, 30 s CPU window)"
+measure bare "Bare" target/release/examples/bare_window
+measure parley "Parley" target/release/parley

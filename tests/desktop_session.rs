@@ -1,0 +1,251 @@
+//! The desktop runtime without a window: replays through the session task at high speed, with a
+//! recording sink in place of the webviews. Tests wait on the sink's state, never on a timer.
+#![cfg(feature = "desktop")]
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use parley::desktop::ipc::OverlayState;
+use parley::desktop::replay;
+use parley::desktop::session::{self, Op, SessionError, UiSink};
+use parley::engine::{CallState, Engine, Nudge, Output, Playbook};
+use parley::store::{SessionFilter, Store};
+use tokio::sync::watch;
+
+struct Recorder {
+    latest: watch::Sender<Option<OverlayState>>,
+    states: Mutex<Vec<OverlayState>>,
+    urgent: Mutex<Vec<Nudge>>,
+    saved: Mutex<Vec<i64>>,
+}
+
+impl UiSink for Recorder {
+    fn state(&self, state: &OverlayState) {
+        self.states.lock().unwrap().push(state.clone());
+        self.latest.send_replace(Some(state.clone()));
+    }
+    fn urgent(&self, nudge: &Nudge) {
+        self.urgent.lock().unwrap().push(nudge.clone());
+    }
+    fn sessions_changed(&self, id: i64) {
+        self.saved.lock().unwrap().push(id);
+    }
+}
+
+struct Rig {
+    handle: session::SessionHandle,
+    sink: Arc<Recorder>,
+    rx: watch::Receiver<Option<OverlayState>>,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+fn rig() -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("parley.db")).unwrap();
+    let (latest, rx) = watch::channel(None);
+    let sink = Arc::new(Recorder {
+        latest,
+        states: Mutex::default(),
+        urgent: Mutex::default(),
+        saved: Mutex::default(),
+    });
+    let config = session::Config {
+        playbook: Arc::new(Playbook::builtin()),
+        agent: "Test Agent".into(),
+        expanded: true,
+        theme: "dark".into(),
+        dock: "right".into(),
+    };
+    let handle = session::spawn(config, Ok(store.clone()), sink.clone());
+    Rig {
+        handle,
+        sink,
+        rx,
+        store,
+        _dir: dir,
+    }
+}
+
+fn sample(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+/// What the engine alone says about the same transcript: the reference the UI must match.
+fn engine_nudges(path: &Path) -> Vec<(u32, String)> {
+    let mut engine = Engine::new(Arc::new(Playbook::builtin()));
+    let mut out = Vec::new();
+    for e in replay::read(path).unwrap() {
+        for o in engine.feed(&e) {
+            if let Output::Nudge(n) = o {
+                out.push((n.id, n.headline));
+            }
+        }
+    }
+    out
+}
+
+async fn replay_until_draft(rig: &mut Rig, path: &Path, speed: f64) -> OverlayState {
+    let events = replay::read(path).unwrap();
+    let first = rig
+        .handle
+        .send(Op::Replay {
+            name: "call.jsonl".into(),
+            events,
+            speed,
+        })
+        .await
+        .unwrap();
+    assert_eq!(first.source, Some(parley::desktop::ipc::CallSource::Replay));
+    let state = rig
+        .rx
+        .wait_for(|s| s.as_ref().is_some_and(|s| s.draft.is_some()))
+        .await
+        .unwrap();
+    state.clone().unwrap()
+}
+
+#[tokio::test]
+async fn replay_shows_the_engines_nudges_in_order_and_drafts_a_note() {
+    let mut rig = rig();
+    let path = sample("assets/samples/venting-customer.jsonl");
+    let end = replay_until_draft(&mut rig, &path, 50.0).await;
+
+    // Every nudge the engine gives reaches the overlay, once, in firing order.
+    let mut seen: Vec<(u32, String)> = Vec::new();
+    for s in rig.sink.states.lock().unwrap().iter() {
+        if let Some(n) = &s.nudge {
+            if seen.last().map(|x| x.0) != Some(n.id) && !seen.iter().any(|x| x.0 == n.id) {
+                seen.push((n.id, n.headline.clone()));
+            }
+        }
+    }
+    let expected = engine_nudges(&path);
+    assert!(!expected.is_empty(), "the sample should earn nudges");
+    for pair in seen.windows(2) {
+        assert!(pair[0].0 < pair[1].0, "nudges out of order: {seen:?}");
+    }
+    for n in &seen {
+        assert!(expected.contains(n), "{n:?} not from the engine");
+    }
+    // States only move forward.
+    let seqs: Vec<u64> = rig
+        .sink
+        .states
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.seq)
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+
+    assert_eq!(end.call, CallState::Ended);
+    let draft = end.draft.clone().unwrap();
+    assert!(draft.text.contains("Outcome:"), "{}", draft.text);
+    assert!(end.checklist.iter().any(|i| i.done), "some items tick");
+
+    // The session is in the database at once, with the drafted note; saving replaces it.
+    let stored = rig.store.show(draft.session_id).unwrap();
+    assert_eq!(stored.note.as_ref().unwrap().body, draft.text);
+    assert_eq!(stored.nudges.len(), expected.len());
+    assert_eq!(stored.session.source, "replay:call.jsonl");
+    let after = rig
+        .handle
+        .send(Op::SaveNote("Edited by hand".into()))
+        .await
+        .unwrap();
+    assert_eq!(after.call, CallState::Idle);
+    let note = rig.store.show(draft.session_id).unwrap().note.unwrap();
+    assert_eq!(note.body, "Edited by hand");
+    assert_eq!(note.edited_by.as_deref(), Some("Test Agent"));
+    assert_eq!(*rig.sink.saved.lock().unwrap(), vec![draft.session_id; 2]);
+}
+
+#[tokio::test]
+async fn hotkey_actions_drive_a_manual_call() {
+    let rig = rig();
+    let s = rig.handle.send(Op::Start).await.unwrap();
+    assert_eq!(s.call, CallState::Live);
+    let first = s.current_item.clone().unwrap();
+    let s = rig.handle.send(Op::TickCurrent).await.unwrap();
+    assert!(s.checklist.iter().any(|i| i.item == first && i.done));
+    assert_ne!(s.current_item.as_deref(), Some(first.as_str()));
+    let s = rig.handle.send(Op::Hold(true)).await.unwrap();
+    assert_eq!(s.call, CallState::OnHold);
+    let s = rig.handle.send(Op::Hold(false)).await.unwrap();
+    assert_eq!(s.call, CallState::Live);
+    let s = rig.handle.send(Op::FlagAbuse).await.unwrap();
+    assert_eq!(s.boundary_step, 1);
+    assert_eq!(
+        rig.sink.urgent.lock().unwrap().len(),
+        1,
+        "boundary is urgent"
+    );
+    assert!(matches!(
+        rig.handle.send(Op::Start).await,
+        Err(SessionError::Busy)
+    ));
+    let s = rig.handle.send(Op::End).await.unwrap();
+    assert_eq!(s.call, CallState::Ended);
+    assert!(matches!(
+        rig.handle.send(Op::Start).await,
+        Err(SessionError::DraftPending)
+    ));
+    rig.handle.send(Op::SaveNote("ok".into())).await.unwrap();
+    let page = rig
+        .store
+        .list(&SessionFilter {
+            agent: Some("Test Agent".into()),
+            ..SessionFilter::default()
+        })
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].source, "live");
+}
+
+#[tokio::test]
+async fn calls_tick_every_call_second() {
+    let rig = rig();
+    // A transcript that ends at 60 s; at 20x a call-second is 50 ms.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("quiet.jsonl");
+    std::fs::write(
+        &file,
+        r#"{"speaker": "agent", "start": 59, "end": 60, "text": "Hello?"}"#,
+    )
+    .unwrap();
+    let events = replay::read(&file).unwrap();
+    let speed = 20.0;
+    rig.handle
+        .send(Op::Replay {
+            name: "t".into(),
+            events,
+            speed,
+        })
+        .await
+        .unwrap();
+    let mut rx = rig.rx.clone();
+    let s = rx
+        .wait_for(|s| s.as_ref().is_some_and(|s| s.call_ms >= 3_000))
+        .await
+        .unwrap()
+        .clone()
+        .unwrap();
+    assert_eq!(s.call, CallState::Live);
+    // One state per call-second (the replay's ticks), not a flood.
+    assert!(rig.sink.states.lock().unwrap().len() <= 6);
+}
+
+#[tokio::test]
+async fn idle_session_sends_nothing_and_refuses_call_actions() {
+    let rig = rig();
+    assert!(matches!(
+        rig.handle.send(Op::TickCurrent).await,
+        Err(SessionError::NoCall)
+    ));
+    let states = rig.sink.states.lock().unwrap().len();
+    assert_eq!(states, 1, "only the refused command's state; no idle ticks");
+    let s = rig.handle.snapshot().await.unwrap();
+    assert_eq!(s.call, CallState::Idle);
+    assert!(!s.checklist.is_empty());
+}

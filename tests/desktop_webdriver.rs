@@ -1,0 +1,198 @@
+//! The real app, driven as a person would through tauri-driver and WebKitWebDriver.
+//! Run by `scripts/ui-test.sh`, which starts Xvfb, a dbus session and tauri-driver, and sets
+//! PARLEY_PICK_FILE / PARLEY_EXPORT_DIR (a GTK file chooser cannot be driven by WebDriver).
+#![cfg(feature = "desktop")]
+
+#[path = "webdriver/client.rs"]
+mod client;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use client::Driver;
+use parley::desktop::replay;
+use parley::engine::{Engine, Output, Playbook};
+use serde_json::{json, Value};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/ui-test.sh"))
+}
+
+/// Records, in the page, each nudge and tick the moment it is drawn.
+const RECORDER: &str = r#"
+window.seen = [];
+const note = () => {
+  const n = document.getElementById('nudge').dataset.nudge;
+  if (n && !window.seen.includes('nudge:' + n)) window.seen.push('nudge:' + n);
+  for (const li of document.querySelectorAll('#checklist li[data-done="1"]')) {
+    const k = 'tick:' + li.dataset.item;
+    if (!window.seen.includes(k)) window.seen.push(k);
+  }
+};
+note();
+new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true });
+"#;
+
+/// The same transcript through the engine alone: what the overlay must show, in order.
+fn expected(path: &Path) -> Vec<String> {
+    let mut engine = Engine::new(Arc::new(Playbook::builtin()));
+    let mut out = Vec::new();
+    for e in replay::read(path).unwrap() {
+        for o in engine.feed(&e) {
+            match o {
+                Output::Nudge(n) => out.push(format!("nudge:{}", n.id)),
+                Output::Tick { item, .. } => out.push(format!("tick:{item}")),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn save_png(name: &str, png: &[u8]) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+#[test]
+#[ignore = "needs Xvfb, dbus and tauri-driver: run scripts/ui-test.sh"]
+fn replay_note_review_and_export() {
+    let app = env("PARLEY_APP");
+    let transcript = PathBuf::from(env("PARLEY_PICK_FILE"));
+    let export_dir = PathBuf::from(env("PARLEY_EXPORT_DIR"));
+    let d = Driver::start(&env("WEBDRIVER_ADDR"), &app).unwrap();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run(&d, &transcript, &export_dir)
+    }));
+    if let Err(e) = d.quit() {
+        eprintln!("closing the WebDriver session: {e}");
+    }
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn run(d: &Driver, transcript: &Path, export_dir: &Path) {
+    d.switch_to_title("Parley").unwrap();
+    d.wait_for("document.body.dataset.ready === '1'").unwrap();
+    d.exec(RECORDER, json!([])).unwrap();
+
+    // Replay a call at 5x (the training speed) through the real engine and watch it arrive.
+    d.exec("document.getElementById('speed').value = '5'", json!([]))
+        .unwrap();
+    d.click("#replay").unwrap();
+    d.wait_for("document.body.dataset.call === 'live'").unwrap();
+    // A picture of a nudge on screen: the first one still showing after its screenshot.
+    for _ in 0..5 {
+        d.wait_for("document.getElementById('nudge').dataset.nudge")
+            .unwrap();
+        let png = d.screenshot().unwrap();
+        let still = d
+            .exec(
+                "return document.getElementById('nudge').dataset.nudge",
+                json!([]),
+            )
+            .unwrap();
+        if still.as_str().is_some_and(|s| !s.is_empty()) {
+            save_png("overlay-live-nudge.png", &png);
+            break;
+        }
+    }
+    d.wait_for("!document.getElementById('draft').hidden")
+        .unwrap();
+
+    let mut lat: Vec<f64> = serde_json::from_value(
+        d.exec("return window.parleyMetrics.latencies", json!([]))
+            .unwrap(),
+    )
+    .unwrap();
+    lat.sort_by(f64::total_cmp);
+    if !lat.is_empty() {
+        let pick = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
+        eprintln!(
+            "render latency (Rust state sent -> painted), {} states: median {} ms, p95 {} ms, max {} ms",
+            lat.len(),
+            pick(0.5),
+            pick(0.95),
+            pick(1.0)
+        );
+    }
+    let seen: Vec<String> =
+        serde_json::from_value(d.exec("return window.seen", json!([])).unwrap()).unwrap();
+    let want = expected(transcript);
+    // Every nudge and tick the engine produced was drawn, in the order it produced them.
+    // A nudge shown only between two states may be replaced before paint; none may be invented.
+    let ticks_want: Vec<&String> = want.iter().filter(|s| s.starts_with("tick:")).collect();
+    let ticks_seen: Vec<&String> = seen.iter().filter(|s| s.starts_with("tick:")).collect();
+    assert_eq!(ticks_seen, ticks_want, "checklist ticks in order");
+    let nudges_seen: Vec<&String> = seen.iter().filter(|s| s.starts_with("nudge:")).collect();
+    let nudges_want: Vec<&String> = want.iter().filter(|s| s.starts_with("nudge:")).collect();
+    assert!(!nudges_seen.is_empty(), "a nudge was shown");
+    let mut last = 0;
+    for n in &nudges_seen {
+        let at = nudges_want
+            .iter()
+            .position(|w| w == n)
+            .unwrap_or_else(|| panic!("{n} not from the engine"));
+        assert!(at >= last, "nudges out of order: {nudges_seen:?}");
+        last = at;
+    }
+
+    // The drafted note opens for editing; save it.
+    let draft: String = d
+        .exec(
+            "return document.getElementById('draft-text').value",
+            json!([]),
+        )
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(draft.contains("Outcome:"), "{draft}");
+    d.type_text(
+        "#draft-text",
+        "\nCustomer calmer by the end; check the line test.",
+    )
+    .unwrap();
+    d.click("#draft-save").unwrap();
+    d.wait_for("document.body.dataset.call === 'idle'").unwrap();
+
+    // The team lead finds the session, opens it, sees the edited note, and exports it.
+    d.click("#review").unwrap();
+    d.switch_to_title("Parley review").unwrap();
+    d.wait_for("document.body.dataset.ready === '1'").unwrap();
+    d.type_text("#q", "router").unwrap();
+    d.click("#search").unwrap();
+    d.wait_for("document.querySelector('#sessions tbody tr[data-id]')")
+        .unwrap();
+    d.click("#sessions tbody tr[data-id] td").unwrap();
+    d.wait_for("document.getElementById('detail-note')")
+        .unwrap();
+    let note: Value = d
+        .exec(
+            "return document.getElementById('detail-note').value",
+            json!([]),
+        )
+        .unwrap();
+    assert!(
+        note.as_str().unwrap().contains("check the line test"),
+        "{note}"
+    );
+    let timeline = d.text("#timeline").unwrap();
+    assert!(timeline.contains("Nudge:"), "timeline shows nudges");
+    d.wait_for("document.querySelector('.chart polyline')")
+        .unwrap();
+    save_png("review-session.png", &d.screenshot().unwrap());
+
+    d.click("#export-one-csv").unwrap();
+    d.wait_for("document.body.dataset.exported").unwrap();
+    let path = d
+        .exec("return document.body.dataset.exported", json!([]))
+        .unwrap();
+    let path = PathBuf::from(path.as_str().unwrap());
+    assert!(path.starts_with(export_dir), "{}", path.display());
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert!(csv.starts_with("id,agent,started_at"), "{csv}");
+    assert!(csv.contains("check the line test"), "{csv}");
+}

@@ -13,5 +13,5 @@ cargo clippy --no-default-features --features capture --all-targets -- -D warnin
 cargo test
 
 if [[ -x scripts/ui-test.sh ]]; then
-  scripts/ui-test.sh
+  scripts/ui-test.sh --no-measure
 fi

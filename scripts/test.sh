@@ -8,6 +8,8 @@ scripts/install-deps.sh --test
 
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
+# The live-capture code is not in the default build; lint it too.
+cargo clippy --no-default-features --features capture --all-targets -- -D warnings
 cargo test
 
 if [[ -x scripts/ui-test.sh ]]; then

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod eval;
 pub mod replay;
 pub mod sources;
 pub mod store;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::engine::{Engine, Event, Output, Playbook};
+use crate::sources::audio::AudioError;
 use crate::sources::schedule::schedule;
 use crate::sources::transcript::{self, ReadError, SpeakerMap};
 
@@ -38,13 +39,30 @@ impl std::str::FromStr for Speed {
 pub enum ReplayError {
     #[error(transparent)]
     Read(#[from] ReadError),
+    #[error(transparent)]
+    Audio(#[from] AudioError),
 }
 
-/// The scheduled events of a transcript file, in the order a live call would deliver them.
-pub fn events(path: &Path) -> Result<impl Iterator<Item = Result<Event, ReadError>>, ReadError> {
-    Ok(schedule(
-        transcript::open(path, &SpeakerMap::default())?,
-        Some(1000),
+/// Scheduled events, in the order a live call would deliver them.
+pub type Events = Box<dyn Iterator<Item = Result<Event, ReplayError>>>;
+
+/// The events of a recorded call: a transcript (.jsonl, .vtt, .srt) or call audio (.wav, stereo:
+/// left agent, right customer), scheduled as a live call would deliver them.
+pub fn events(path: &Path) -> Result<Events, ReplayError> {
+    let is_wav = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+    if is_wav {
+        let audio = crate::sources::audio::events_from_wav(path)?;
+        return Ok(Box::new(schedule(
+            audio.into_iter().map(Ok::<_, ReplayError>),
+            Some(1000),
+        )));
+    }
+    let reader = transcript::open(path, &SpeakerMap::default())?;
+    Ok(Box::new(
+        schedule(reader, Some(1000)).map(|r| r.map_err(ReplayError::from)),
     ))
 }
 

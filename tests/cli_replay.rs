@@ -3,8 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The binary with its own session database, so tests never touch the user's.
 fn parley() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_parley"))
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let db = std::env::temp_dir().join(format!("parley-cli-{}-{n}.db", std::process::id()));
+    let mut c = Command::new(env!("CARGO_BIN_EXE_parley"));
+    c.env("PARLEY_DB", db);
+    c
 }
 
 fn sample(name: &str) -> PathBuf {
@@ -81,7 +87,11 @@ fn bad_file_gives_exit_2_and_names_file_and_line() {
         "{\"speaker\": \"agent\", \"start\": 1.0, \"end\": 2.0, \"text\": \"hi\"}\n{not json}\n",
     )
     .unwrap();
-    let out = parley().arg("replay").arg(&bad).output().unwrap();
+    let out = parley()
+        .args(["replay", "--no-save"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.jsonl") && err.contains('2'), "{err}");
@@ -131,5 +141,51 @@ fn bad_playbook_is_refused_with_its_line() {
     assert!(
         err.contains(&format!("team.toml line {line}")) && err.contains("dead_air_s"),
         "{err}"
+    );
+}
+
+#[test]
+fn replay_saves_the_session_with_its_note_and_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sessions.db");
+    let out = parley()
+        .args(["replay", "--agent", "Jordan", "--db"])
+        .arg(&db)
+        .arg(sample("follow-up-promise.vtt"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("saved as session"));
+
+    let list = parley()
+        .args(["sessions", "list", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&list.stdout).to_string();
+    assert!(list.contains("Jordan"), "{list}");
+
+    let show = parley()
+        .args(["sessions", "show", "1", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        show.status.success(),
+        "{}",
+        String::from_utf8_lossy(&show.stderr)
+    );
+    let show = String::from_utf8_lossy(&show.stdout).to_string();
+    assert!(
+        show.contains("follow_up") || show.contains("follow-up") || show.contains("Follow"),
+        "{show}"
+    );
+    assert!(
+        show.to_lowercase().contains("48"),
+        "the promise and its due time belong in the note: {show}"
     );
 }

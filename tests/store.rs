@@ -367,21 +367,26 @@ fn a_reader_sees_appends_while_the_writer_goes_on() {
     let store = Store::open(&path).unwrap();
     let w = store.begin_session(meta("alex", 1)).unwrap();
     let id = w.id();
-    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<()>(1);
+    // The writer reports each committed chunk and goes straight on with the next one, so the
+    // reader's queries run while appends are in flight.
+    let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<u64>(16);
     let writer = std::thread::spawn(move || {
-        for i in 0..20_000u64 {
-            w.append_event(&Event::Tick { at_ms: i }).unwrap();
+        for chunk in 1..=10u64 {
+            for i in 0..2_000u64 {
+                w.append_event(&Event::Tick {
+                    at_ms: chunk * 10_000 + i,
+                })
+                .unwrap();
+            }
+            w.flush().unwrap();
+            chunk_tx.send(chunk * 2_000).unwrap();
         }
-        w.flush().unwrap();
-        done_tx.send(()).unwrap();
         w
     });
     let reader = Store::open(&path).unwrap();
     let c = Connection::open(&path).unwrap();
     let mut last = 0;
-    let mut reads = 0;
-    loop {
-        let finished = done_rx.try_recv().is_ok();
+    for committed in chunk_rx.iter() {
         let n: i64 = c
             .query_row(
                 "SELECT COUNT(*) FROM events WHERE session_id = ?1",
@@ -389,16 +394,15 @@ fn a_reader_sees_appends_while_the_writer_goes_on() {
                 |r| r.get(0),
             )
             .unwrap();
-        assert!(n >= last, "count went back from {last} to {n}");
+        assert!(
+            n >= committed as i64 && n >= last,
+            "read {n} after {committed} committed (before: {last})"
+        );
         last = n;
         let page = reader.list(&Default::default()).unwrap();
         assert_eq!(page.total, 1);
-        reads += 1;
-        if finished {
-            break;
-        }
+        assert_eq!(page.items[0].status, Status::Live);
     }
-    assert!(reads > 1);
     assert_eq!(last, 20_000);
     let w = writer.join().unwrap();
     let s = Engine::new(Arc::new(Playbook::builtin())).summary();

@@ -38,6 +38,11 @@ fn card_numbers_spoken() {
         "[card].",
     );
     masked(
+        "four double one one, one one one one, one one one one, triple one one",
+        "[card]",
+    );
+    masked("the cvv is double seven two", "the cvv is [code]");
+    masked(
         "the number is 4111 1111 one one one one 1111",
         "the number is [card]",
     );
@@ -138,6 +143,7 @@ fn near_misses_stay() {
     kept("my zip is 94110");
     kept("I've been a customer since 1998, for 26 years");
     kept("the one on the back");
+    kept("a double one-way ticket and a triple seven slot machine");
     kept("two or three times, maybe four");
     kept("case 00012345 was opened");
     kept("I was charged twice, 49.99 and 49.99");
@@ -168,6 +174,8 @@ fn digitish() -> impl Strategy<Value = String> {
         Just("four".to_string()),
         Just("one".to_string()),
         Just("oh".to_string()),
+        Just("double".to_string()),
+        Just("triple".to_string()),
         Just("cvv".to_string()),
         Just("security code".to_string()),
         Just("ssn".to_string()),

@@ -1,5 +1,7 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
+mod eval;
+mod live;
 mod render;
 mod replay;
 pub mod sessions;
@@ -27,11 +29,17 @@ pub enum Command {
     Sessions(Box<sessions::SessionsArgs>),
     /// Follow-ups owed: what is due today, what is overdue.
     Followups(sessions::FollowupsArgs),
+    /// Run the local live endpoint and print coaching as it happens.
+    Serve(live::ServeArgs),
+    /// Stream a transcript file to a running `parley serve`.
+    Send(live::SendArgs),
+    /// Measure the detectors and whole calls on evaluation data.
+    Eval(eval::EvalArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// Transcript file (.jsonl, .vtt, .srt).
+    /// Transcript (.jsonl, .vtt, .srt) or call audio (.wav, stereo: left agent, right customer).
     pub file: std::path::PathBuf,
     /// Playbook TOML (default: the built-in difficult-call playbook).
     #[arg(long)]
@@ -42,6 +50,15 @@ pub struct ReplayArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+    /// Do not keep the replayed call in the session store.
+    #[arg(long)]
+    pub no_save: bool,
+    /// Session database (default: $PARLEY_DB, else parley.db in the OS data folder).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
+    /// Agent name recorded with the saved session.
+    #[arg(long, default_value = "replay")]
+    pub agent: String,
 }
 
 /// Runs a subcommand; returns the process exit code.
@@ -50,5 +67,8 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::Replay(args) => replay::run(&args),
         Command::Sessions(args) => sessions::run_sessions(*args),
         Command::Followups(args) => sessions::run_followups(args),
+        Command::Serve(args) => live::serve(args),
+        Command::Send(args) => live::send(args),
+        Command::Eval(args) => eval::run(args),
     }
 }

@@ -63,6 +63,18 @@ pub enum SessionsCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Replace a session's note with new text (from --file or standard input); the old text
+    /// stays in the history.
+    Note {
+        id: i64,
+        /// Who made the edit.
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Set a session's tags (replaces the old set; none clears them).
+    Tag { id: i64, tags: Vec<String> },
     /// Appends events steadily to a new session (crash-safety tests).
     #[command(name = "_write-test", hide = true)]
     WriteTest {
@@ -125,6 +137,9 @@ pub struct FollowupsArgs {
     /// today, overdue, open (all not done) or all.
     #[arg(long, default_value = "open")]
     pub due: String,
+    /// Mark this follow-up (by its #id) done instead of listing.
+    #[arg(long, value_name = "ID")]
+    pub done: Option<i64>,
     #[arg(long)]
     pub json: bool,
 }
@@ -350,6 +365,20 @@ pub fn run_sessions(args: SessionsArgs) -> anyhow::Result<i32> {
             };
             write_out(&text, output.as_ref())?;
         }
+        SessionsCommand::Note { id, by, file } => {
+            let body = match &file {
+                Some(p) => std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read '{}'", p.display()))?,
+                None => std::io::read_to_string(std::io::stdin())
+                    .context("cannot read the note from standard input")?,
+            };
+            store.edit_note(id, &body, &by)?;
+            write_out(&format!("note of session {id} saved"), None)?;
+        }
+        SessionsCommand::Tag { id, tags } => {
+            store.set_tags(id, &tags)?;
+            write_out(&format!("session {id} tagged: {}", tags.join(", ")), None)?;
+        }
         SessionsCommand::WriteTest { events, rate } => {
             write_test(&store, events, rate)?;
         }
@@ -366,6 +395,11 @@ pub fn run_followups(args: FollowupsArgs) -> anyhow::Result<i32> {
         other => anyhow::bail!("unknown --due '{other}' (today, overdue, open or all)"),
     };
     let store = Store::open_default(args.db.as_deref())?;
+    if let Some(id) = args.done {
+        store.set_follow_up_done(id, true)?;
+        write_out(&format!("follow-up #{id} done"), None)?;
+        return Ok(0);
+    }
     let rows = store.follow_ups(due, crate::store::now_ms())?;
     if args.json {
         write_out(&serde_json::to_string_pretty(&rows)?, None)?;

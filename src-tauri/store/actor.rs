@@ -96,7 +96,7 @@ impl Worker {
     /// Takes the append failure recorded for a session, as an error.
     pub fn take_failure(&mut self, id: SessionId) -> Result<(), StoreError> {
         match self.failures.remove(&id) {
-            Some(detail) => Err(StoreError::BadRow {
+            Some(detail) => Err(StoreError::WriteFailed {
                 path: self.path.clone(),
                 id,
                 detail,

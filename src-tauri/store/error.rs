@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::ErrorCode;
 
 /// What can go wrong with the session database. Every message names the file and says what to do.
+/// Causes are part of the message (not chained), so showing `to_string()` alone is enough.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("session database '{path}' is not a valid database (corrupt or not SQLite): move it aside and Parley will create a new one")]
@@ -17,30 +18,41 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
-    #[error("cannot create the folder for session database '{path}': {source}")]
+    #[error("session database '{path}' is a folder: pass --db (or PARLEY_DB) with a file path")]
+    IsFolder { path: PathBuf },
+    #[error("cannot create the folder for session database '{path}': {cause}")]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
+    },
+    #[error("session database '{path}': cannot start the store's thread: {cause}")]
+    Thread {
+        path: PathBuf,
+        cause: std::io::Error,
     },
     #[error(
         "no data folder for the session database on this system: pass --db PATH or set PARLEY_DB"
     )]
     NoDataDir,
-    #[error("session database '{path}': {source}")]
+    #[error("session database '{path}': {cause}")]
     Sqlite {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
-    #[error("session database '{path}': lock file '{lock}': {source}")]
+    #[error("session database '{path}': cannot use lock file '{lock}': {cause}")]
     LockFile {
         path: PathBuf,
         lock: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("session database '{path}': session {id} not found")]
     NotFound { path: PathBuf, id: i64 },
-    #[error("session database '{path}': session {id} is already finished")]
-    Finished { path: PathBuf, id: i64 },
+    #[error("session database '{path}': saving session {id} failed ({detail}); what was saved before is kept")]
+    WriteFailed {
+        path: PathBuf,
+        id: i64,
+        detail: String,
+    },
     #[error("session database '{path}': stored data in session {id} is unreadable: {detail}")]
     BadRow {
         path: PathBuf,
@@ -72,7 +84,10 @@ impl StoreError {
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
                 StoreError::Locked { path }
             }
-            _ => StoreError::Sqlite { path, source },
+            _ => StoreError::Sqlite {
+                path,
+                cause: source,
+            },
         }
     }
 }

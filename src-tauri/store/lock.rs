@@ -45,11 +45,11 @@ impl LockDir {
         }
     }
 
-    fn err(&self, lock: PathBuf, source: std::io::Error) -> StoreError {
+    fn err(&self, lock: PathBuf, cause: std::io::Error) -> StoreError {
         StoreError::LockFile {
             path: self.db.clone(),
             lock,
-            source,
+            cause,
         }
     }
 

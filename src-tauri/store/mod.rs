@@ -228,9 +228,9 @@ impl Store {
 }
 
 fn closed_err(path: &Path, e: std::io::Error) -> StoreError {
-    StoreError::CreateDir {
+    StoreError::Thread {
         path: path.to_path_buf(),
-        source: e,
+        cause: e,
     }
 }
 
@@ -254,6 +254,11 @@ fn prepare_location(path: &Path) -> Result<(), StoreError> {
         path: path.to_path_buf(),
     };
     match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(StoreError::IsFolder {
+                path: path.to_path_buf(),
+            })
+        }
         Ok(m) if m.permissions().readonly() => return Err(ro(path)),
         Ok(_) => return Ok(()),
         Err(_) => {}
@@ -262,9 +267,9 @@ fn prepare_location(path: &Path) -> Result<(), StoreError> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => return Ok(()),
     };
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+    std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     match std::fs::metadata(dir) {
         Ok(m) if m.permissions().readonly() => Err(ro(path)),
@@ -295,6 +300,7 @@ fn init_writer(path: &Path, opts: &StoreOptions) -> Result<(Worker, Vec<SessionI
     let masker = Masker::new(opts.mask);
     let locks = LockDir::new(path);
     let recovered = recover::recover_orphans(&mut conn, path, &masker, &locks)?;
+    schema::optimize(&conn, path)?;
     let worker = Worker::new(
         conn,
         path.to_path_buf(),

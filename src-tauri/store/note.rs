@@ -65,6 +65,7 @@ macro_rules! line {
     }};
 }
 
+/// `agent_notes` is what the agent typed for the note, besides the notes the summary carries.
 pub fn draft(ctx: &NoteContext<'_>, s: &Summary, agent_notes: &str) -> String {
     let mut out = String::new();
     let ended = ctx.started_at + s.duration_ms as i64;
@@ -189,19 +190,21 @@ pub fn draft(ctx: &NoteContext<'_>, s: &Summary, agent_notes: &str) -> String {
     }
 
     line!(out, "\n## Agent notes");
-    let mut any = false;
+    let mut written: Vec<&str> = Vec::new();
+    // Callers may pass the summary's notes again as free text: each line is written once.
     for n in s
         .agent_notes
         .iter()
-        .map(String::as_str)
-        .chain(std::iter::once(agent_notes))
+        .flat_map(|n| n.lines())
+        .chain(agent_notes.lines())
     {
         let n = n.trim();
-        if !n.is_empty() {
+        if !n.is_empty() && !written.contains(&n) {
             line!(out, "{n}");
-            any = true;
+            written.push(n);
         }
     }
+    let any = !written.is_empty();
     if !any {
         line!(out, "(none)");
     }

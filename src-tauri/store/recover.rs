@@ -43,10 +43,10 @@ pub fn recover_orphans(
         if recover_one(conn, path, m, id)? {
             closed.push(id);
         }
-        lock.release().map_err(|source| StoreError::LockFile {
+        lock.release().map_err(|cause| StoreError::LockFile {
             path: path.to_path_buf(),
             lock: path.to_path_buf(),
-            source,
+            cause,
         })?;
     }
     Ok(closed)

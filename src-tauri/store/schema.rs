@@ -120,12 +120,16 @@ CREATE TABLE tags (
 ) WITHOUT ROWID;
 CREATE INDEX tags_session ON tags(session_id);
 
+-- rowid = 2 * session id for the note, 2 * session id + 1 for the transcript.
 CREATE VIRTUAL TABLE search USING fts5(
     body,
     session_id UNINDEXED,
     source UNINDEXED,
     tokenize = 'unicode61'
 );
+CREATE TRIGGER sessions_unindex AFTER DELETE ON sessions BEGIN
+    DELETE FROM search WHERE rowid IN (old.id * 2, old.id * 2 + 1);
+END;
 "#;
 
 /// Heeded share as a stored column, so the review list can sort and filter on it with an index.
@@ -180,4 +184,10 @@ pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<(),
         tx.commit().ctx(path)?;
     }
     Ok(())
+}
+
+/// Refreshes the planner's statistics where they are missing or stale (cheap: SQLite limits
+/// the work). Without them a filtered list can pick the date index and scan every session.
+pub fn optimize(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    conn.execute_batch("PRAGMA optimize = 0x10002").ctx(path)
 }

@@ -132,6 +132,7 @@ impl Store {
                 ids.push(id);
             }
             tx.commit().ctx(&w.path)?;
+            super::schema::optimize(&w.conn, &w.path)?;
             Ok(ids)
         })
     }

@@ -285,11 +285,15 @@ pub fn finish(
     index_session(conn, id)
 }
 
-/// (Re)builds the session's full-text rows: its note and its transcript.
+/// (Re)builds the session's full-text rows: its note (rowid `2 * id`) and its transcript
+/// (`2 * id + 1`), so a match gives the session without reading the indexed text back.
 pub fn index_session(conn: &Connection, id: SessionId) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM search WHERE session_id = ?1", [id])?;
     conn.execute(
-        "INSERT INTO search (body, session_id, source) SELECT body, session_id, 'note' FROM notes WHERE session_id = ?1",
+        "DELETE FROM search WHERE rowid IN (?1 * 2, ?1 * 2 + 1)",
+        [id],
+    )?;
+    conn.execute(
+        "INSERT INTO search (rowid, body, session_id, source) SELECT ?1 * 2, body, session_id, 'note' FROM notes WHERE session_id = ?1",
         [id],
     )?;
     let transcript: Option<String> = conn
@@ -303,7 +307,7 @@ pub fn index_session(conn: &Connection, id: SessionId) -> rusqlite::Result<()> {
         .flatten();
     if let Some(t) = transcript {
         conn.execute(
-            "INSERT INTO search (body, session_id, source) VALUES (?1, ?2, 'transcript')",
+            "INSERT INTO search (rowid, body, session_id, source) VALUES (?2 * 2 + 1, ?1, ?2, 'transcript')",
             params![t, id],
         )?;
     }

@@ -1,26 +1,105 @@
 //! Abuse aimed at the agent versus venting about the situation.
 //!
-//! First version: insult words near second-person targeting. The evaluation issue replaces the
-//! internals; the interface (`AbuseDetector::classify`) stays.
+//! Targeting grammar over the playbook's lexicons: an insult climbs only when it is bound to the
+//! listener ("you ... idiot", "you people are useless", "your staff are clueless", "shut up"),
+//! in the same clause, with no third party in between, not negated and not quoted or reported.
+//! Strong words without such a binding are venting, which earns an acknowledgement instead.
 
 use serde::{Deserialize, Serialize};
 
-use super::phrases::PhraseSet;
-use super::text::words;
+use super::lexicon::Lexicon;
+use super::phrases::PhraseError;
+use super::text::{tokens, Token};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AbuseConfig {
-    /// Words that insult a person ("idiot", "useless").
+    /// Words that insult a person ("idiot*", "useless"). Abuse when bound to the listener.
     pub insults: Vec<String>,
-    /// Profanity: abusive when aimed at someone, venting otherwise.
+    /// Slurs: like insults, reported as slurs.
+    #[serde(default)]
+    pub slurs: Vec<String>,
+    /// Profanity: venting on its own, never abuse by itself.
     pub profanity: Vec<String>,
-    /// Threats against the person ("i'll find you").
+    /// Threats against the person ("i'll find you"): abuse wherever they appear.
     pub threats: Vec<String>,
-    /// Phrases that aim at the listener or staff ("you", "you people", "your staff").
+    /// Abuse aimed at the listener without a "you" ("shut up", "go to hell").
+    #[serde(default)]
+    pub imperatives: Vec<String>,
+    /// Words that address the listener ("you", "you're", "u").
     pub targets: Vec<String>,
+    /// Possessives that aim at the listener only through staff ("your people", "your an idiot").
+    #[serde(default)]
+    pub possessives: Vec<String>,
+    /// People at the company: "your staff are useless" is aimed at them.
+    #[serde(default)]
+    pub staff: Vec<String>,
+    /// A word between the target and the insult that moves the insult onto someone or something
+    /// else ("you know he is an idiot", "you said the app is useless").
+    #[serde(default)]
+    pub breakers: Vec<String>,
     /// Words that cancel a following insult ("not", "never").
     pub negations: Vec<String>,
+    /// Words after a possessive that show it is a misspelt "you're" ("your an idiot").
+    #[serde(default)]
+    pub possessive_as_target: Vec<String>,
+    /// Words before an imperative in its clause that show it is not said to the listener
+    /// ("he can go to hell", "they need to shut up"); breakers count too.
+    #[serde(default)]
+    pub not_imperative: Vec<String>,
+    /// Reported speech before the target: "he called you an idiot", "she said you suck".
+    #[serde(default)]
+    pub reporting: Vec<String>,
+    /// Sarcasm markers ("thanks for nothing") and the mock praise they turn into insults ("genius").
+    #[serde(default)]
+    pub sarcasm_markers: Vec<String>,
+    #[serde(default)]
+    pub sarcastic_names: Vec<String>,
+    /// Phrases after an insult that aim it back at the listener: "clowns like you",
+    /// "what an idiot you are".
+    #[serde(default)]
+    pub trailing_targets: Vec<String>,
+    /// Furthest an insult may sit after its target, in words.
+    #[serde(default = "default_gap")]
+    pub max_gap_words: usize,
+    /// How far before the target a negation still cancels ("i'm not calling you stupid").
+    #[serde(default = "default_lookback")]
+    pub negation_lookback_words: usize,
+    /// Scores per kind of evidence; a verdict needs `min_score`.
+    #[serde(default)]
+    pub scores: AbuseScores,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbuseScores {
+    pub threat: f32,
+    pub imperative: f32,
+    pub insult: f32,
+    pub staff_insult: f32,
+    pub sarcasm: f32,
+    pub min_score: f32,
+}
+
+impl Default for AbuseScores {
+    fn default() -> Self {
+        AbuseScores {
+            threat: 1.0,
+            imperative: 0.9,
+            insult: 0.8,
+            staff_insult: 0.7,
+            sarcasm: 0.5,
+            min_score: 0.5,
+        }
+    }
+}
+
+fn default_gap() -> usize {
+    5
+}
+
+fn default_lookback() -> usize {
+    3
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,61 +129,235 @@ pub enum AbuseVerdict {
 
 #[derive(Debug, Clone)]
 pub struct AbuseDetector {
-    insults: PhraseSet,
-    profanity: PhraseSet,
-    threats: PhraseSet,
-    targets: PhraseSet,
-    negations: PhraseSet,
+    insults: Lexicon,
+    slurs: Lexicon,
+    profanity: Lexicon,
+    threats: Lexicon,
+    imperatives: Lexicon,
+    targets: Lexicon,
+    possessives: Lexicon,
+    staff: Lexicon,
+    breakers: Lexicon,
+    possessive_as_target: Lexicon,
+    trailing_targets: Lexicon,
+    not_imperative: Lexicon,
+    masks: Lexicon,
+    negations: Lexicon,
+    reporting: Lexicon,
+    sarcasm_markers: Lexicon,
+    sarcastic_names: Lexicon,
+    max_gap: usize,
+    lookback: usize,
+    scores: AbuseScores,
+}
+
+/// The words of one utterance, with their quote and clause marks.
+struct Words {
+    toks: Vec<Token>,
+    w: Vec<String>,
+}
+
+impl Words {
+    fn same_clause(&self, a: usize, b: usize) -> bool {
+        self.toks[a].clause == self.toks[b].clause
+    }
 }
 
 impl AbuseDetector {
-    pub fn new(config: &AbuseConfig) -> Result<AbuseDetector, super::phrases::PhraseError> {
+    pub fn new(config: &AbuseConfig) -> Result<AbuseDetector, PhraseError> {
         Ok(AbuseDetector {
-            insults: PhraseSet::new(&config.insults)?,
-            profanity: PhraseSet::new(&config.profanity)?,
-            threats: PhraseSet::new(&config.threats)?,
-            targets: PhraseSet::new(&config.targets)?,
-            negations: PhraseSet::new(&config.negations)?,
+            insults: Lexicon::new(&config.insults)?,
+            slurs: Lexicon::new(&config.slurs)?,
+            profanity: Lexicon::new(&config.profanity)?,
+            threats: Lexicon::new(&config.threats)?,
+            imperatives: Lexicon::new(&config.imperatives)?,
+            targets: Lexicon::new(&config.targets)?,
+            possessives: Lexicon::new(&config.possessives)?,
+            staff: Lexicon::new(&config.staff)?,
+            breakers: Lexicon::new(&config.breakers)?,
+            possessive_as_target: Lexicon::new(&config.possessive_as_target)?,
+            trailing_targets: Lexicon::new(&config.trailing_targets)?,
+            not_imperative: Lexicon::new(&config.not_imperative)?,
+            masks: Lexicon::new(
+                &[
+                    &config.profanity[..],
+                    &config.insults[..],
+                    &config.slurs[..],
+                ]
+                .concat(),
+            )?,
+            negations: Lexicon::new(&config.negations)?,
+            reporting: Lexicon::new(&config.reporting)?,
+            sarcasm_markers: Lexicon::new(&config.sarcasm_markers)?,
+            sarcastic_names: Lexicon::new(&config.sarcastic_names)?,
+            max_gap: config.max_gap_words,
+            lookback: config.negation_lookback_words,
+            scores: config.scores.clone(),
         })
     }
 
     pub fn classify(&self, text: &str) -> AbuseVerdict {
-        let w = words(text);
-        if let Some(cue) = self.threats.find_in_words(&w) {
-            return AbuseVerdict::Abuse {
-                kind: AbuseKind::Threat,
-                cue: cue.to_string(),
-                score: 1.0,
-            };
+        let toks = tokens(text);
+        let w: Vec<String> = toks
+            .iter()
+            .map(|t| self.masks.unmask(&t.word).unwrap_or_else(|| t.word.clone()))
+            .collect();
+        let words = Words { toks, w };
+        let best = [
+            self.threat(&words),
+            self.imperative(&words),
+            self.bound_insult(&words),
+            self.trailing_insult(&words),
+            self.sarcasm(&words),
+        ]
+        .into_iter()
+        .flatten()
+        .max_by(|a, b| a.2.total_cmp(&b.2));
+        if let Some((kind, cue, score)) = best.filter(|b| b.2 >= self.scores.min_score) {
+            return AbuseVerdict::Abuse { kind, cue, score };
         }
-        let targeted = self.targets.find_position(&w);
-        let insult = self
-            .insults
-            .find_position(&w)
-            .or_else(|| self.profanity.find_position(&w));
-        match (targeted, insult) {
-            (Some((ti, _)), Some((ii, cue))) if ii >= ti && ii - ti <= 4 => {
-                let negated = w[ti..ii].iter().any(|x| {
-                    self.negations
-                        .find_in_words(std::slice::from_ref(x))
-                        .is_some()
-                });
-                if negated {
-                    AbuseVerdict::Clean
+        self.venting(&words)
+            .map_or(AbuseVerdict::Clean, |cue| AbuseVerdict::Venting { cue })
+    }
+
+    /// Quoted, negated shortly before, or reported: the words are not the speaker's own attack.
+    fn disowned(&self, words: &Words, from: usize, to: usize) -> bool {
+        if words.toks[from..to].iter().any(|t| t.quoted) {
+            return true;
+        }
+        let start = from.saturating_sub(self.lookback);
+        let negated =
+            (start..to).any(|k| words.same_clause(k, from) && self.negations.contains(&words.w[k]));
+        let reported = (0..from)
+            .any(|k| words.same_clause(k, from) && self.reporting.at(&words.w, k).is_some());
+        negated || reported
+    }
+
+    fn threat(&self, words: &Words) -> Option<(AbuseKind, String, f32)> {
+        self.threats
+            .all(&words.w)
+            .into_iter()
+            .find(|&(i, n, _)| !self.disowned(words, i, i + n))
+            .map(|(_, _, cue)| (AbuseKind::Threat, cue.to_string(), self.scores.threat))
+    }
+
+    fn imperative(&self, words: &Words) -> Option<(AbuseKind, String, f32)> {
+        self.imperatives
+            .all(&words.w)
+            .into_iter()
+            .find(|&(i, n, _)| !self.disowned(words, i, i + n) && !self.has_subject(words, i))
+            .map(|(_, _, cue)| {
+                (
+                    AbuseKind::Harassment,
+                    cue.to_string(),
+                    self.scores.imperative,
+                )
+            })
+    }
+
+    /// Someone else before the imperative in its clause: "he can go to hell" is not an order.
+    fn has_subject(&self, words: &Words, i: usize) -> bool {
+        (0..i).any(|k| {
+            words.same_clause(k, i)
+                && (self.breakers.at(&words.w, k).is_some()
+                    || self.not_imperative.at(&words.w, k).is_some())
+        })
+    }
+
+    /// The insult or slur starting at `j`, if any.
+    fn insult_at(&self, w: &[String], j: usize) -> Option<(AbuseKind, usize, &str)> {
+        if let Some((n, cue)) = self.slurs.at(w, j) {
+            return Some((AbuseKind::Slur, n, cue));
+        }
+        self.insults
+            .at(w, j)
+            .map(|(n, cue)| (AbuseKind::Insult, n, cue))
+    }
+
+    fn bound_insult(&self, words: &Words) -> Option<(AbuseKind, String, f32)> {
+        let w = &words.w;
+        for t in 0..w.len() {
+            let (from, score) = if let Some((n, _)) = self.targets.at(w, t) {
+                (t + n, self.scores.insult)
+            } else if let Some((n, _)) = self.possessives.at(w, t) {
+                // "your an idiot" is a misspelt "you're"; "your staff are useless" aims at staff.
+                if self.possessive_as_target.at(w, t + n).is_some() {
+                    (t + n, self.scores.insult)
+                } else if let Some((m, _)) =
+                    (t + n < w.len()).then(|| self.staff.at(w, t + n)).flatten()
+                {
+                    (t + n + m, self.scores.staff_insult)
                 } else {
-                    AbuseVerdict::Abuse {
-                        kind: AbuseKind::Insult,
-                        cue: cue.to_string(),
-                        score: 0.8,
+                    continue;
+                }
+            } else {
+                continue;
+            };
+            for j in from..w.len().min(from + self.max_gap + 1) {
+                if !words.same_clause(t, j) {
+                    break;
+                }
+                if let Some((kind, n, cue)) = self.insult_at(w, j) {
+                    if !self.disowned(words, t, j + n) {
+                        return Some((kind, cue.to_string(), score));
                     }
+                    break;
+                }
+                if self.breakers.at(w, j).is_some() {
+                    break;
                 }
             }
-            (_, Some((_, cue))) if self.profanity.find_in_words(&w).is_some() => {
-                AbuseVerdict::Venting {
-                    cue: cue.to_string(),
-                }
-            }
-            _ => AbuseVerdict::Clean,
         }
+        None
+    }
+
+    /// An insult shortly before a trailing target in the same clause: "losers like you".
+    fn trailing_insult(&self, words: &Words) -> Option<(AbuseKind, String, f32)> {
+        let w = &words.w;
+        for (t, n, _) in self.trailing_targets.all(w) {
+            for j in (t.saturating_sub(3)..t).rev() {
+                if !words.same_clause(j, t) || self.breakers.at(w, j).is_some() {
+                    break;
+                }
+                if let Some((kind, _, cue)) = self.insult_at(w, j) {
+                    if !self.disowned(words, j, t + n) {
+                        return Some((kind, cue.to_string(), self.scores.insult));
+                    }
+                    break;
+                }
+            }
+        }
+        None
+    }
+
+    /// "Thanks for nothing, genius": mock praise after a sarcasm marker.
+    fn sarcasm(&self, words: &Words) -> Option<(AbuseKind, String, f32)> {
+        let (m, _, _) = *self.sarcasm_markers.all(&words.w).first()?;
+        let (i, n, cue) = self
+            .sarcastic_names
+            .all(&words.w)
+            .into_iter()
+            .find(|&(i, _, _)| i > m)?;
+        // The marker itself may carry a negation ("thanks for nothing"); only quoting disarms.
+        let quoted = words.toks[m..i + n].iter().any(|t| t.quoted);
+        (!quoted).then(|| (AbuseKind::Harassment, cue.to_string(), self.scores.sarcasm))
+    }
+
+    fn venting(&self, words: &Words) -> Option<String> {
+        let own = |i: usize| !words.toks[i].quoted;
+        [
+            &self.profanity,
+            &self.insults,
+            &self.slurs,
+            &self.sarcasm_markers,
+        ]
+        .into_iter()
+        .flat_map(|lex| lex.all(&words.w))
+        .find(|&(i, _, _)| own(i))
+        .map(|(_, _, cue)| cue.to_string())
     }
 }
+
+#[cfg(test)]
+#[path = "abuse_tests.rs"]
+mod tests;

@@ -1,6 +1,8 @@
 //! Language detectors: what the words say. Pure functions of text and the playbook's settings.
 
 pub mod abuse;
+pub mod lexicon;
+pub mod overlap;
 pub mod paraphrase;
 pub mod phrases;
 pub mod text;

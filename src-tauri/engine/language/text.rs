@@ -1,23 +1,65 @@
 //! Text normalisation shared by the detectors: lowercase words, de-obfuscation, light stemming.
 
 /// Lowercase word tokens; apostrophes kept inside words ("don't"), everything else splits.
-/// Common obfuscations are undone first (f***, sh1t, a$$).
+/// Common obfuscations are undone first (sh1t, a$$, b@stard, fuuuck); masked letters stay as
+/// `*` ("f***ing") for the lexicons to resolve.
 pub fn words(text: &str) -> Vec<String> {
+    tokens(text).into_iter().map(|t| t.word).collect()
+}
+
+/// A word with where it sits: inside quotation marks, and which clause of the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub word: String,
+    pub quoted: bool,
+    pub clause: u16,
+}
+
+/// Words with quotation and clause marks. Quoting only counts when the marks pair up.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let chars: Vec<char> = text.chars().collect();
+    let straight_quotes = chars.iter().filter(|&&c| c == '"').count();
+    let opening = chars.iter().filter(|&&c| c == '\u{201c}').count();
+    let closing = chars.iter().filter(|&&c| c == '\u{201d}').count();
+    let quotes_pair = straight_quotes % 2 == 0 && opening == closing;
     let mut out = Vec::new();
     let mut cur = String::new();
-    let chars: Vec<char> = text.chars().collect();
+    let mut quoted = false;
+    let mut clause: u16 = 0;
+    let flush = |cur: &mut String, out: &mut Vec<Token>, quoted: bool, clause: u16| {
+        if !cur.is_empty() {
+            out.push(Token {
+                word: collapse_runs(&std::mem::take(cur)),
+                quoted,
+                clause,
+            });
+        }
+    };
+    let mut skip_until = 0;
     for (i, &c) in chars.iter().enumerate() {
+        if i < skip_until {
+            continue;
+        }
+        // A handle ("@someone") names an account, it is not a word of the sentence.
+        if c == '@' && cur.is_empty() && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()) {
+            skip_until = i + 1;
+            while chars
+                .get(skip_until)
+                .is_some_and(|n| n.is_alphanumeric() || *n == '_')
+            {
+                skip_until += 1;
+            }
+            continue;
+        }
         let prev_alpha = i > 0 && chars[i - 1].is_alphabetic();
-        let next_alpha = chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        let next = chars.get(i + 1).copied();
+        let next_alpha = next.is_some_and(|n| n.is_alphabetic());
+        let in_word = !cur.is_empty();
         let mapped = match c {
             '\'' | '\u{2019}' if prev_alpha && next_alpha => Some('\''),
-            '*' if prev_alpha || (!cur.is_empty()) => Some('*'),
-            '$' | '@' | '0' | '1' | '3' | '!'
-                if prev_alpha
-                    && (next_alpha
-                        || chars.get(i + 1) == Some(&'*')
-                        || chars.get(i + 1) == Some(&c)) =>
-            {
+            '*' if in_word => Some('*'),
+            '$' | '@' if in_word || (c == '$' && next_alpha) => Some(deleet(c)),
+            '0' | '1' | '3' | '!' if prev_alpha && (next_alpha || next == Some('*')) => {
                 Some(deleet(c))
             }
             c if c.is_alphanumeric() => Some(c),
@@ -26,14 +68,42 @@ pub fn words(text: &str) -> Vec<String> {
         match mapped {
             Some(m) => cur.extend(m.to_lowercase()),
             None => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
+                flush(&mut cur, &mut out, quoted, clause);
+                match c {
+                    '"' | '\u{201c}' | '\u{201d}' if quotes_pair => {
+                        quoted = match c {
+                            '\u{201c}' => true,
+                            '\u{201d}' => false,
+                            _ => !quoted,
+                        };
+                    }
+                    '.' | '!' | '?' | ';' | '\n' => clause = clause.saturating_add(1),
+                    _ => {}
                 }
             }
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    flush(&mut cur, &mut out, quoted, clause);
+    out
+}
+
+/// "fuuuuck" -> "fuck", "stuuupid" -> "stupid": runs of three or more letters become one.
+fn collapse_runs(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::with_capacity(word.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let mut j = i;
+        while j < chars.len() && chars[j] == chars[i] {
+            j += 1;
+        }
+        let run = if j - i >= 3 && chars[i].is_alphabetic() {
+            1
+        } else {
+            j - i
+        };
+        out.extend(std::iter::repeat_n(chars[i], run));
+        i = j;
     }
     out
 }
@@ -109,14 +179,16 @@ pub fn is_stopword(word: &str) -> bool {
 
 // Sorted for binary search.
 const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at", "be",
-    "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for",
-    "from", "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "i'd",
-    "i'll", "i'm", "i've", "if", "in", "into", "is", "it", "it's", "its", "just", "let", "me",
-    "my", "of", "oh", "ok", "okay", "on", "or", "our", "out", "so", "some", "than", "that",
-    "that's", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to",
-    "too", "uh", "um", "up", "very", "was", "we", "were", "what", "when", "where", "which",
-    "while", "who", "why", "will", "with", "would", "yeah", "yes", "you", "you're", "your",
+    "a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "aren't", "as", "at",
+    "be", "been", "before", "being", "but", "by", "can", "can't", "could", "did", "didn't", "do",
+    "does", "doesn't", "doing", "don't", "for", "from", "had", "has", "hasn't", "have", "haven't",
+    "having", "he", "her", "here", "him", "his", "how", "i", "i'd", "i'll", "i'm", "i've", "if",
+    "in", "into", "is", "isn't", "it", "it'll", "it's", "its", "just", "let", "me", "my", "of",
+    "oh", "ok", "okay", "on", "or", "our", "out", "so", "some", "than", "that", "that's", "the",
+    "their", "them", "then", "there", "there's", "these", "they", "they're", "this", "those", "to",
+    "too", "uh", "um", "up", "very", "was", "wasn't", "we", "we're", "we've", "were", "what",
+    "what's", "when", "where", "which", "while", "who", "why", "will", "with", "won't", "would",
+    "yeah", "yes", "you", "you'd", "you'll", "you're", "you've", "your",
 ];
 
 #[cfg(test)]
@@ -140,6 +212,26 @@ mod tests {
             words("what a f***ing mess"),
             vec!["what", "a", "f***ing", "mess"]
         );
+        assert_eq!(
+            words("a$$hole b@stard $hit"),
+            vec!["asshole", "bastard", "shit"]
+        );
+        assert_eq!(words("fuuuuck @USER 24 hours"), vec!["fuck", "24", "hours"]);
+        assert_eq!(words("great!! really"), vec!["great", "really"]);
+    }
+
+    #[test]
+    fn tokens_mark_quotes_and_clauses() {
+        let t = tokens("He said \"you idiot\". Then you left");
+        let quoted: Vec<&str> = t
+            .iter()
+            .filter(|t| t.quoted)
+            .map(|t| t.word.as_str())
+            .collect();
+        assert_eq!(quoted, vec!["you", "idiot"]);
+        assert_eq!(t.last().map(|t| t.clause), Some(1));
+        // An unpaired quote mark quotes nothing.
+        assert!(tokens("you \"idiot").iter().all(|t| !t.quoted));
     }
 
     #[test]

@@ -1,0 +1,140 @@
+//! One channel's path from samples to voice-activity events. Recorded files and live capture push
+//! samples into the same analyzer, in blocks of any size.
+
+use super::segment::{Segmenter, Spurt};
+use super::vad::{EnergyVad, VoiceDetector, FRAME_MS};
+use crate::engine::{Event, Speaker};
+
+pub struct ChannelAnalyzer {
+    speaker: Speaker,
+    frame_len: usize,
+    /// Samples of the frame being filled; never grows past `frame_len`.
+    pending: Vec<f32>,
+    vad: Box<dyn VoiceDetector>,
+    segmenter: Segmenter,
+}
+
+impl ChannelAnalyzer {
+    /// An analyzer with the energy detector.
+    pub fn new(speaker: Speaker, sample_rate: u32) -> ChannelAnalyzer {
+        ChannelAnalyzer::with_detector(speaker, sample_rate, Box::new(EnergyVad::default()))
+    }
+
+    pub fn with_detector(
+        speaker: Speaker,
+        sample_rate: u32,
+        vad: Box<dyn VoiceDetector>,
+    ) -> ChannelAnalyzer {
+        let frame_len = ((sample_rate as u64 * FRAME_MS / 1000) as usize).max(1);
+        let ms_per_frame = frame_len as f64 * 1000.0 / f64::from(sample_rate.max(1));
+        ChannelAnalyzer {
+            speaker,
+            frame_len,
+            pending: Vec::with_capacity(frame_len),
+            vad,
+            segmenter: Segmenter::new(ms_per_frame),
+        }
+    }
+
+    pub fn speaker(&self) -> Speaker {
+        self.speaker
+    }
+
+    /// Feeds samples (-1..=1); appends an event for every spurt that ends within them.
+    pub fn push(&mut self, mut samples: &[f32], out: &mut Vec<Event>) {
+        if !self.pending.is_empty() {
+            let need = self.frame_len - self.pending.len();
+            let take = need.min(samples.len());
+            self.pending.extend_from_slice(&samples[..take]);
+            samples = &samples[take..];
+            if self.pending.len() < self.frame_len {
+                return;
+            }
+            let info = self.vad.frame(&self.pending);
+            self.pending.clear();
+            let spurt = self.segmenter.push(info);
+            self.emit(spurt, out);
+        }
+        let mut frames = samples.chunks_exact(self.frame_len);
+        for frame in &mut frames {
+            let info = self.vad.frame(frame);
+            let spurt = self.segmenter.push(info);
+            self.emit(spurt, out);
+        }
+        self.pending.extend_from_slice(frames.remainder());
+    }
+
+    /// Ends the stream: a spurt still open is closed.
+    pub fn finish(&mut self, out: &mut Vec<Event>) {
+        let last = self.segmenter.finish();
+        self.emit(last, out);
+    }
+
+    /// Audio time consumed so far.
+    pub fn position_ms(&self) -> u64 {
+        self.segmenter.position_ms()
+    }
+
+    fn emit(&self, spurt: Option<Spurt>, out: &mut Vec<Event>) {
+        if let Some(s) = spurt {
+            out.push(voice_event(self.speaker, &s));
+        }
+    }
+}
+
+fn voice_event(speaker: Speaker, s: &Spurt) -> Event {
+    Event::VoiceActivity {
+        speaker,
+        start_ms: s.start_ms,
+        end_ms: s.end_ms,
+        level_db: Some((s.level_db * 10.0).round() / 10.0),
+        syllable_rate: (s.syllable_rate > 0.0).then(|| (s.syllable_rate * 100.0).round() / 100.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn sample() -> impl Strategy<Value = f32> {
+        prop_oneof![
+            8 => -1.0f32..1.0,
+            1 => Just(0.0f32),
+            1 => prop_oneof![Just(f32::NAN), Just(f32::INFINITY), Just(-4.0f32)],
+        ]
+    }
+
+    proptest! {
+        /// Any samples in any block sizes: no panic, and spurts are ordered, apart, in bounds.
+        #[test]
+        fn spurts_are_well_formed(
+            rate in prop_oneof![Just(8_000u32), Just(22_050), Just(48_000), 1u32..200],
+            bursts in prop::collection::vec((0usize..3_000, prop::collection::vec(sample(), 0..400)), 0..30),
+        ) {
+            let mut a = ChannelAnalyzer::new(Speaker::Customer, rate);
+            let mut out = Vec::new();
+            let mut total = 0usize;
+            for (silence, sound) in &bursts {
+                let block = vec![0.0; *silence];
+                a.push(&block, &mut out);
+                a.push(sound, &mut out);
+                total += silence + sound.len();
+            }
+            a.finish(&mut out);
+            let length_ms = total as u64 * 1000 / u64::from(rate) + 20;
+            let mut last_end = 0;
+            for e in &out {
+                let Event::VoiceActivity { start_ms, end_ms, level_db, syllable_rate, .. } = e else {
+                    panic!("{e:?}")
+                };
+                prop_assert!(start_ms < end_ms && *end_ms <= length_ms, "{e:?} in {length_ms} ms");
+                prop_assert!(*start_ms >= last_end, "overlap: {e:?}");
+                prop_assert!(level_db.is_some_and(f32::is_finite));
+                prop_assert!(syllable_rate.is_none_or(|r| r.is_finite() && r > 0.0));
+                last_end = *end_ms;
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Live audio without the device: the capture callback writes each channel's samples into a
+//! bounded lock-free ring (no allocation, no lock, no panic), and one dedicated thread drains the
+//! rings through the same analyzers the WAV path uses, stamping events by sample count from the
+//! start of capture. The thread stops on a message and acknowledges with a report.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::analyzer::ChannelAnalyzer;
+use crate::engine::{Event, Speaker};
+
+/// Seconds of audio a ring holds: the analysis thread may stall this long before samples drop.
+pub const RING_SECONDS: u32 = 2;
+/// How often the analysis thread wakes to drain the rings.
+pub const POLL: Duration = Duration::from_millis(20);
+/// Samples moved from a ring per step.
+const DRAIN_BLOCK: usize = 4096;
+
+/// The callback's end of one channel.
+pub struct ChannelFeed {
+    producer: rtrb::Producer<f32>,
+    overruns: Arc<AtomicU64>,
+}
+
+/// The analysis end of one channel.
+pub struct ChannelInput {
+    analyzer: ChannelAnalyzer,
+    consumer: rtrb::Consumer<f32>,
+    overruns: Arc<AtomicU64>,
+}
+
+/// A channel for `speaker` at `sample_rate`, with a ring of `RING_SECONDS`.
+pub fn channel(speaker: Speaker, sample_rate: u32) -> (ChannelFeed, ChannelInput) {
+    let capacity = (sample_rate * RING_SECONDS).max(1) as usize;
+    let (producer, consumer) = rtrb::RingBuffer::new(capacity);
+    let overruns = Arc::new(AtomicU64::new(0));
+    (
+        ChannelFeed {
+            producer,
+            overruns: overruns.clone(),
+        },
+        ChannelInput {
+            analyzer: ChannelAnalyzer::new(speaker, sample_rate),
+            consumer,
+            overruns,
+        },
+    )
+}
+
+impl ChannelFeed {
+    /// Real-time safe: downmixes interleaved frames to mono and writes what fits; the rest is
+    /// counted as overrun.
+    pub fn push_interleaved<T: Copy>(
+        &mut self,
+        data: &[T],
+        channels: usize,
+        to_f32: impl Fn(T) -> f32,
+    ) {
+        let channels = channels.max(1);
+        let frames = data.len() / channels;
+        let room = self.producer.slots().min(frames);
+        if room < frames {
+            self.overruns
+                .fetch_add((frames - room) as u64, Ordering::Relaxed);
+        }
+        if let Ok(chunk) = self.producer.write_chunk_uninit(room) {
+            let scale = 1.0 / channels as f32;
+            let mono = data
+                .chunks_exact(channels)
+                .map(|frame| frame.iter().map(|s| to_f32(*s)).sum::<f32>() * scale);
+            chunk.fill_from_iter(mono);
+        }
+    }
+
+    /// Samples that fit before the ring overruns.
+    pub fn free_slots(&self) -> usize {
+        self.producer.slots()
+    }
+
+    /// Mono f32 samples.
+    pub fn push(&mut self, samples: &[f32]) {
+        self.push_interleaved(samples, 1, |s| s);
+    }
+}
+
+/// What the analysis thread did, sent back when it stops.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveReport {
+    /// Samples analyzed per channel, in the order the inputs were given.
+    pub samples: [u64; 2],
+    /// Samples lost because a ring was full.
+    pub overruns: u64,
+    pub events: u64,
+    /// Errors the capture devices reported (0 when samples come from elsewhere).
+    pub device_errors: u64,
+    /// Audio time covered, ms from the start of capture.
+    pub position_ms: u64,
+}
+
+/// The running analysis thread.
+pub struct LiveAudio {
+    stop: SyncSender<SyncSender<LiveReport>>,
+    thread: JoinHandle<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("cannot start the audio analysis thread: {0}")]
+    Spawn(std::io::Error),
+    #[error("the audio analysis thread ended without acknowledging the stop")]
+    NoAck,
+    #[error("the audio analysis thread panicked")]
+    Panicked,
+}
+
+impl LiveAudio {
+    /// Starts draining up to two channels into `sink`, which gets every voice-activity event.
+    pub fn start(
+        inputs: Vec<ChannelInput>,
+        sink: Box<dyn FnMut(Event) + Send>,
+    ) -> Result<LiveAudio, LiveError> {
+        let (stop, stop_rx) = mpsc::sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name("parley-audio".into())
+            .spawn(move || analysis(inputs, sink, stop_rx))
+            .map_err(LiveError::Spawn)?;
+        Ok(LiveAudio { stop, thread })
+    }
+
+    /// Drains what is left, closes open speech, and returns the report.
+    pub fn stop(self) -> Result<LiveReport, LiveError> {
+        let (ack, ack_rx) = mpsc::sync_channel(1);
+        let report = match self.stop.send(ack) {
+            Ok(()) => ack_rx.recv().map_err(|_| LiveError::NoAck),
+            Err(_) => Err(LiveError::NoAck),
+        };
+        self.thread.join().map_err(|_| LiveError::Panicked)?;
+        report
+    }
+}
+
+fn analysis(
+    mut inputs: Vec<ChannelInput>,
+    mut sink: Box<dyn FnMut(Event) + Send>,
+    stop: mpsc::Receiver<SyncSender<LiveReport>>,
+) {
+    let mut block = vec![0.0f32; DRAIN_BLOCK];
+    let mut events = Vec::new();
+    let mut report = LiveReport::default();
+    loop {
+        drain(&mut inputs, &mut block, &mut events, &mut report);
+        report.events += events.len() as u64;
+        events.drain(..).for_each(&mut sink);
+        match stop.recv_timeout(POLL) {
+            Err(RecvTimeoutError::Timeout) => continue,
+            Ok(ack) => {
+                finish(&mut inputs, &mut block, &mut events, &mut report, &mut sink);
+                // The caller may have given up waiting; the report is then nobody's.
+                match ack.send(report) {
+                    Ok(()) | Err(_) => return,
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                finish(&mut inputs, &mut block, &mut events, &mut report, &mut sink);
+                return;
+            }
+        }
+    }
+}
+
+fn drain(
+    inputs: &mut [ChannelInput],
+    block: &mut [f32],
+    events: &mut Vec<Event>,
+    report: &mut LiveReport,
+) {
+    for (i, input) in inputs.iter_mut().enumerate() {
+        loop {
+            let (filled, _) = input.consumer.pop_partial_slice(block);
+            if filled.is_empty() {
+                break;
+            }
+            input.analyzer.push(filled, events);
+            if let Some(n) = report.samples.get_mut(i) {
+                *n += filled.len() as u64;
+            }
+        }
+    }
+}
+
+fn finish(
+    inputs: &mut [ChannelInput],
+    block: &mut [f32],
+    events: &mut Vec<Event>,
+    report: &mut LiveReport,
+    sink: &mut Box<dyn FnMut(Event) + Send>,
+) {
+    drain(inputs, block, events, report);
+    for input in inputs.iter_mut() {
+        input.analyzer.finish(events);
+        report.overruns += input.overruns.load(Ordering::Relaxed);
+        report.position_ms = report.position_ms.max(input.analyzer.position_ms());
+    }
+    report.events += events.len() as u64;
+    events.drain(..).for_each(sink);
+}

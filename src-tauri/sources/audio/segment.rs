@@ -1,0 +1,210 @@
+//! Turns per-frame voice decisions into talk spurts: an onset needs a short run of speech frames,
+//! and a spurt ends only after a pause longer than the hangover, so the gaps between words do not
+//! split it. Each spurt carries its loudness and its syllable rate.
+
+use super::rate::syllable_count;
+use super::vad::{FrameInfo, FRAME_MS};
+
+/// Consecutive speech frames needed to open a spurt (shorter is a click or a breath).
+pub const ONSET_FRAMES: u32 = 4;
+/// Silence that closes a spurt. Pauses between words and at commas are shorter.
+pub const HANGOVER_MS: u64 = 350;
+/// Spurts shorter than this are dropped.
+pub const MIN_SPURT_MS: u64 = 120;
+/// A spurt is cut here and a new one begins, so a long monologue is reported while it goes on.
+pub const MAX_SPURT_MS: u64 = 30_000;
+
+const HANGOVER_FRAMES: u64 = HANGOVER_MS / FRAME_MS;
+const MAX_SPURT_FRAMES: usize = (MAX_SPURT_MS / FRAME_MS) as usize;
+
+/// A stretch of speech on one channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spurt {
+    pub start_ms: u64,
+    pub end_ms: u64,
+    /// Mean power over the speech frames, dBFS.
+    pub level_db: f32,
+    /// Syllable nuclei per second of the spurt.
+    pub syllable_rate: f32,
+}
+
+#[derive(Debug)]
+pub struct Segmenter {
+    /// Exact frame length: a 22.05 kHz file has 220-sample frames of 9.977 ms, and rounding to
+    /// 10 ms would drift 140 ms a minute.
+    ms_per_frame: f64,
+    /// Frame index of the next frame.
+    frame: u64,
+    /// Consecutive speech frames while no spurt is open.
+    run: u32,
+    open: Option<Open>,
+    /// Frames of the open spurt (kept for the rate estimate; bounded by MAX_SPURT_FRAMES).
+    frames: Vec<FrameInfo>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    start: u64,
+    last_speech: u64,
+}
+
+impl Default for Segmenter {
+    fn default() -> Self {
+        Segmenter::new(FRAME_MS as f64)
+    }
+}
+
+impl Segmenter {
+    pub fn new(ms_per_frame: f64) -> Segmenter {
+        Segmenter {
+            ms_per_frame,
+            frame: 0,
+            run: 0,
+            open: None,
+            frames: Vec::with_capacity(MAX_SPURT_FRAMES + ONSET_FRAMES as usize),
+        }
+    }
+
+    /// Feeds one frame; returns a spurt when this frame closes one.
+    pub fn push(&mut self, info: FrameInfo) -> Option<Spurt> {
+        let index = self.frame;
+        self.frame += 1;
+        match self.open {
+            None => {
+                self.run = if info.speech { self.run + 1 } else { 0 };
+                if info.speech {
+                    if self.frames.len() >= ONSET_FRAMES as usize {
+                        self.frames.remove(0);
+                    }
+                    self.frames.push(info);
+                } else {
+                    self.frames.clear();
+                }
+                if self.run >= ONSET_FRAMES {
+                    self.open = Some(Open {
+                        start: index + 1 - u64::from(self.run),
+                        last_speech: index,
+                    });
+                }
+                None
+            }
+            Some(mut open) => {
+                self.frames.push(info);
+                if info.speech {
+                    open.last_speech = index;
+                }
+                self.open = Some(open);
+                if index - open.last_speech >= HANGOVER_FRAMES {
+                    return self.close();
+                }
+                if self.frames.len() >= MAX_SPURT_FRAMES {
+                    let spurt = self.close();
+                    // Still speaking: carry on at once.
+                    if info.speech {
+                        self.open = Some(Open {
+                            start: index + 1,
+                            last_speech: index,
+                        });
+                    }
+                    return spurt;
+                }
+                None
+            }
+        }
+    }
+
+    /// Closes a spurt still open at the end of the audio.
+    pub fn finish(&mut self) -> Option<Spurt> {
+        self.close()
+    }
+
+    /// Time covered so far.
+    pub fn position_ms(&self) -> u64 {
+        self.ms(self.frame)
+    }
+
+    fn ms(&self, frame: u64) -> u64 {
+        (frame as f64 * self.ms_per_frame).round() as u64
+    }
+
+    fn close(&mut self) -> Option<Spurt> {
+        let open = self.open.take()?;
+        self.run = 0;
+        let speech_frames = (open.last_speech + 1 - open.start) as usize;
+        let frames = &self.frames[..speech_frames.min(self.frames.len())];
+        let spurt = spurt(self.ms(open.start), self.ms(open.last_speech + 1), frames);
+        self.frames.clear();
+        spurt
+    }
+}
+
+fn spurt(start_ms: u64, end_ms: u64, frames: &[FrameInfo]) -> Option<Spurt> {
+    if end_ms - start_ms < MIN_SPURT_MS {
+        return None;
+    }
+    let voiced: Vec<f32> = frames
+        .iter()
+        .filter(|f| f.speech)
+        .map(|f| f.level_db)
+        .collect();
+    let mean_power =
+        voiced.iter().map(|db| 10f32.powf(db / 10.0)).sum::<f32>() / voiced.len().max(1) as f32;
+    let level_db = 10.0 * mean_power.max(1e-12).log10();
+    let seconds = (end_ms - start_ms) as f32 / 1000.0;
+    Some(Spurt {
+        start_ms,
+        end_ms,
+        level_db,
+        syllable_rate: syllable_count(frames) as f32 / seconds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(speech: bool) -> FrameInfo {
+        FrameInfo {
+            speech,
+            level_db: if speech { -20.0 } else { -90.0 },
+            zcr: 0.05,
+        }
+    }
+
+    fn run(pattern: &[(bool, u64)]) -> Vec<Spurt> {
+        let mut s = Segmenter::default();
+        let mut out = Vec::new();
+        for &(speech, ms) in pattern {
+            for _ in 0..ms / FRAME_MS {
+                out.extend(s.push(frame(speech)));
+            }
+        }
+        out.extend(s.finish());
+        out
+    }
+
+    #[test]
+    fn bridges_short_pauses_and_splits_long_ones() {
+        let spurts = run(&[
+            (false, 500),
+            (true, 1000),
+            (false, 200),
+            (true, 800),
+            (false, 600),
+            (true, 500),
+        ]);
+        let spans: Vec<(u64, u64)> = spurts.iter().map(|s| (s.start_ms, s.end_ms)).collect();
+        assert_eq!(spans, vec![(500, 2500), (3100, 3600)]);
+        assert!((spurts[0].level_db + 20.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn ignores_clicks_and_cuts_long_speech() {
+        assert!(run(&[(true, 30), (false, 1000)]).is_empty());
+        assert!(run(&[(true, 100), (false, 1000)]).is_empty());
+        let long = run(&[(true, 70_000)]);
+        assert_eq!(long.len(), 3);
+        assert_eq!(long[0].end_ms, long[1].start_ms);
+        assert_eq!(long[2].end_ms, 70_000);
+    }
+}

@@ -1,0 +1,141 @@
+//! Optional local speech-to-text, up to the model boundary. The voice-activity path already finds
+//! each talk spurt; a `Transcriber` keeps the channel's recent audio, hands the spurt's samples to
+//! a `Recognizer` and returns an utterance with the spurt's own times. Nothing leaves the machine.
+//! Without a model, Parley coaches on audio pacing alone (`NO_MODEL`).
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use crate::engine::{Event, Ms, Speaker, Utterance};
+use crate::sources::audio::segment::MAX_SPURT_MS;
+
+/// What the app says when no model is configured.
+pub const NO_MODEL: &str =
+    "no speech-to-text model configured: coaching on audio pacing alone (talk share, \
+     interruptions, silence, rate, loudness); set a model file in settings for words";
+
+/// Audio kept per channel beyond the longest spurt, for the analysis lag.
+const KEEP_EXTRA_MS: u64 = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SttError {
+    #[error("speech-to-text model {path}: {reason}")]
+    Model { path: PathBuf, reason: String },
+    #[error("speech-to-text failed on {speaker} speech at {at_ms} ms: {reason}")]
+    Recognize {
+        speaker: &'static str,
+        at_ms: Ms,
+        reason: String,
+    },
+    #[error("this build has no local speech-to-text engine; coaching uses audio pacing alone")]
+    NotBuilt,
+}
+
+/// A local recognizer: mono samples in -1..=1 at `sample_rate` to text.
+pub trait Recognizer: Send {
+    fn transcribe(&mut self, samples: &[f32], sample_rate: u32) -> Result<String, String>;
+}
+
+/// One channel's audio and its recognizer.
+pub struct Transcriber {
+    recognizer: Box<dyn Recognizer>,
+    speaker: Speaker,
+    sample_rate: u32,
+    keep: usize,
+    audio: VecDeque<f32>,
+    /// Index (from the start of capture) of `audio[0]`.
+    first_sample: u64,
+    scratch: Vec<f32>,
+}
+
+impl Transcriber {
+    pub fn new(recognizer: Box<dyn Recognizer>, speaker: Speaker, sample_rate: u32) -> Transcriber {
+        let keep = ((MAX_SPURT_MS + KEEP_EXTRA_MS) * u64::from(sample_rate) / 1000) as usize;
+        Transcriber {
+            recognizer,
+            speaker,
+            sample_rate,
+            keep,
+            audio: VecDeque::with_capacity(keep),
+            first_sample: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The same samples the channel's analyzer gets, in the same order.
+    pub fn push(&mut self, samples: &[f32]) {
+        self.audio.extend(samples);
+        let excess = self.audio.len().saturating_sub(self.keep);
+        if excess > 0 {
+            self.audio.drain(..excess);
+            self.first_sample += excess as u64;
+        }
+    }
+
+    /// Words for a voice-activity event of this channel; None for other events, other speakers,
+    /// audio no longer kept, or nothing recognised.
+    pub fn utterance_for(&mut self, event: &Event) -> Result<Option<Event>, SttError> {
+        let Event::VoiceActivity {
+            speaker,
+            start_ms,
+            end_ms,
+            ..
+        } = event
+        else {
+            return Ok(None);
+        };
+        if *speaker != self.speaker {
+            return Ok(None);
+        }
+        let rate = u64::from(self.sample_rate);
+        let (from, to) = (start_ms * rate / 1000, end_ms * rate / 1000);
+        if from < self.first_sample || to > self.first_sample + self.audio.len() as u64 {
+            return Ok(None);
+        }
+        let (a, b) = (
+            (from - self.first_sample) as usize,
+            (to - self.first_sample) as usize,
+        );
+        self.scratch.clear();
+        self.scratch.extend(self.audio.range(a..b));
+        let text = self
+            .recognizer
+            .transcribe(&self.scratch, self.sample_rate)
+            .map_err(|reason| SttError::Recognize {
+                speaker: self.speaker.as_str(),
+                at_ms: *start_ms,
+                reason,
+            })?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Event::Utterance(Utterance {
+            speaker: self.speaker,
+            text: text.to_string(),
+            start_ms: *start_ms,
+            end_ms: *end_ms,
+            is_final: true,
+        })))
+    }
+}
+
+/// The recognizer for a model file, or None (with `NO_MODEL` to show) when none is set.
+pub fn recognizer_for(
+    model: Option<&std::path::Path>,
+) -> Result<Option<Box<dyn Recognizer>>, SttError> {
+    let Some(path) = model else {
+        return Ok(None);
+    };
+    if !path.is_file() {
+        return Err(SttError::Model {
+            path: path.to_path_buf(),
+            reason: "no such file".into(),
+        });
+    }
+    // No local engine is built in yet (see the module note); a model file cannot be used.
+    Err(SttError::NotBuilt)
+}
+
+#[cfg(test)]
+mod tests;

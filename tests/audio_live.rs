@@ -1,0 +1,128 @@
+//! The live audio path without a device: samples pushed into the rings the capture callback
+//! writes, analyzed on the dedicated thread, which stops on a message and reports.
+
+use std::sync::mpsc;
+
+use parley::engine::{Event, Speaker};
+use parley::sources::audio::live::{self, LiveAudio, RING_SECONDS};
+use parley::sources::audio::ChannelAnalyzer;
+
+const RATE: u32 = 16_000;
+
+/// `on` seconds of a voiced, syllable-like signal after `off` seconds of silence, then silence.
+fn burst(off: f32, on: f32, total: f32) -> Vec<f32> {
+    (0..(total * RATE as f32) as usize)
+        .map(|i| {
+            let t = i as f32 / RATE as f32;
+            if t < off || t >= off + on {
+                return 0.0;
+            }
+            let envelope = (t * 4.0 * std::f32::consts::PI).sin().abs();
+            0.3 * envelope * (t * 2.0 * std::f32::consts::PI * 150.0).sin()
+        })
+        .collect()
+}
+
+fn offline(speaker: Speaker, samples: &[f32]) -> Vec<Event> {
+    let mut a = ChannelAnalyzer::new(speaker, RATE);
+    let mut out = Vec::new();
+    a.push(samples, &mut out);
+    a.finish(&mut out);
+    out
+}
+
+#[test]
+fn live_rings_give_the_same_events_as_a_file_and_stop_with_a_report() {
+    let agent = burst(1.0, 2.0, 5.0);
+    let customer = burst(2.5, 1.5, 5.0);
+    let (mut agent_feed, agent_in) = live::channel(Speaker::Agent, RATE);
+    let (mut customer_feed, customer_in) = live::channel(Speaker::Customer, RATE);
+    // Bounded like everything else: the analysis thread may fall behind by a whole ring.
+    let (tx, rx) = mpsc::sync_channel(1024);
+    let sink = Box::new(move |e: Event| {
+        tx.send(e).expect("test receiver alive");
+    });
+    let audio = LiveAudio::start(vec![agent_in, customer_in], sink).unwrap();
+    // 10 ms callbacks, as a device would deliver them; interleaved stereo for the customer.
+    let block = RATE as usize / 100;
+    for (a, c) in agent.chunks(block).zip(customer.chunks(block)) {
+        agent_feed.push(a);
+        let stereo: Vec<i16> = c
+            .iter()
+            .flat_map(|s| [(s * 32767.0) as i16, (s * 32767.0) as i16])
+            .collect();
+        customer_feed.push_interleaved(&stereo, 2, |s| f32::from(s) / 32768.0);
+        // A device delivers in real time; here the test outruns the analysis thread, so it
+        // waits for room as a device's clock would.
+        while agent_feed.free_slots() < 2 * block || customer_feed.free_slots() < 2 * block {
+            std::thread::yield_now();
+        }
+    }
+    let report = audio.stop().unwrap();
+    let events: Vec<Event> = rx.try_iter().collect();
+    assert_eq!(report.samples, [agent.len() as u64, customer.len() as u64]);
+    assert_eq!((report.overruns, report.events), (0, events.len() as u64));
+
+    let mut expected = offline(Speaker::Agent, &agent);
+    expected.extend(offline(Speaker::Customer, &customer));
+    let key = |e: &Event| (e.at_ms(), format!("{e:?}"));
+    let (mut got, mut want) = (events.clone(), expected);
+    got.sort_by_key(key);
+    want.sort_by_key(key);
+    // The customer went through 16-bit stereo, so levels may differ in the last decimal.
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (g, w) in got.iter().zip(&want) {
+        match (g, w) {
+            (
+                Event::VoiceActivity {
+                    speaker: s1,
+                    start_ms: a1,
+                    end_ms: b1,
+                    ..
+                },
+                Event::VoiceActivity {
+                    speaker: s2,
+                    start_ms: a2,
+                    end_ms: b2,
+                    ..
+                },
+            ) => assert_eq!((s1, a1, b1), (s2, a2, b2)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let agent_spurt = events
+        .iter()
+        .find(|e| {
+            matches!(
+                e,
+                Event::VoiceActivity {
+                    speaker: Speaker::Agent,
+                    ..
+                }
+            )
+        })
+        .unwrap();
+    match agent_spurt {
+        Event::VoiceActivity {
+            start_ms, end_ms, ..
+        } => {
+            assert!(
+                start_ms.abs_diff(1_000) <= 60 && end_ms.abs_diff(3_000) <= 60,
+                "{agent_spurt:?}"
+            )
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_full_ring_drops_and_counts_instead_of_blocking() {
+    let (mut feed, input) = live::channel(Speaker::Agent, RATE);
+    let capacity = (RATE * RING_SECONDS) as usize;
+    // Nobody drains yet: the callback must not block or allocate, it drops and counts.
+    feed.push(&vec![0.1; capacity + 500]);
+    let audio = LiveAudio::start(vec![input], Box::new(|_| {})).unwrap();
+    let report = audio.stop().unwrap();
+    assert_eq!(report.overruns, 500);
+    assert_eq!(report.samples[0], capacity as u64);
+}

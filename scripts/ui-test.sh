@@ -88,12 +88,12 @@ measure() { # name, window title, command...
   "$@" >"$work/$name.log" 2>&1 &
   local pid=$!
   # Shown = the window is mapped and viewable (polling here measures, it does not test).
-  for _ in $(seq 500); do
-    if xwininfo -root -tree 2>/dev/null | grep -q "\"$title\""; then
-      id=$(xwininfo -root -tree | grep "\"$title\"" | head -1 | awk '{print $1}')
-      xwininfo -id "$id" 2>/dev/null | grep -q IsViewable && break
-    fi
-    sleep 0.01
+  id=""
+  for _ in $(seq 1000); do
+    for w in $(xwininfo -root -tree 2>/dev/null | grep "\"$title\"" | awk '{print $1}'); do
+      if xwininfo -id "$w" 2>/dev/null | grep -q IsViewable; then id=$w; break 2; fi
+    done
+    sleep 0.005
   done
   t1=$(date +%s%N)
   sleep 15
@@ -104,7 +104,7 @@ measure() { # name, window title, command...
   awk -v n="$name" -v ms=$(((t1 - t0) / 1000000)) -v pss="$pss" -v d=$((c1 - c0)) -v hz="$hz" \
     'BEGIN { printf "%s: shown after %d ms, idle PSS %.1f MiB, idle CPU %.2f%%\n", n, ms, pss / 1024, d * 100 / hz / 30 }'
   pss_detail "$pid"
-  if [[ "$name" == parley ]]; then
+  if [[ "$name" == parley && -n "$id" ]]; then
     xprop -id "$id" _NET_WM_STATE | sed 's/^/    overlay /'
   fi
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true

@@ -149,8 +149,9 @@ fn view_op(s: &Settings) -> Op {
     }
 }
 
+/// Async so the window is built off the main thread (a sync command runs on it).
 #[tauri::command]
-pub fn open_review(app: AppHandle) {
+pub async fn open_review(app: AppHandle) {
     shell::open_review(&app);
 }
 

@@ -179,7 +179,23 @@ pub fn toggle_overlay(app: &AppHandle) {
     }
 }
 
+/// The review window is made on first use: an unused webview would cost ~80 MiB all shift.
 pub fn open_review(app: &AppHandle) {
+    if app.get_webview_window("review").is_none() {
+        let config = app
+            .config()
+            .app
+            .windows
+            .iter()
+            .find(|w| w.label == "review")
+            .cloned();
+        let built = config.map(|c| {
+            tauri::WebviewWindowBuilder::from_config(app, &c).and_then(|b| b.visible(true).build())
+        });
+        if let Some(Err(e)) = built {
+            warn(&format!("could not create the review window: {e}"));
+        }
+    }
     if let Some(w) = app.get_webview_window("review") {
         let shown = w
             .show()
@@ -224,10 +240,11 @@ pub fn build_tray(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Closing a window hides it (the tray quits); moving the overlay remembers where, per monitor.
+/// Closing the overlay hides it (the tray quits); closing the review window frees its webview.
+/// Moving the overlay remembers where, per monitor.
 pub fn on_window_event(window: &Window, event: &WindowEvent) {
     match event {
-        WindowEvent::CloseRequested { api, .. } => {
+        WindowEvent::CloseRequested { api, .. } if window.label() == "overlay" => {
             api.prevent_close();
             if let Err(e) = window.hide() {
                 warn(&format!("could not hide {}: {e}", window.label()));

@@ -5,7 +5,7 @@ use super::language::text::words;
 use super::nudges::Candidate;
 use super::output::{FollowUp, Output, Rule};
 use super::playbook::Detect;
-use super::timefmt::mmss;
+use super::timefmt::{mmss, ms_from_secs};
 use super::{followup, Engine, Speaker, Utterance};
 
 /// Replies shorter than this ("okay", "mm-hm") are not a reply to judge.
@@ -44,7 +44,7 @@ impl Engine {
 
         if !self.checklist.is_done("paraphrase") {
             let context_from =
-                at.saturating_sub((self.playbook.thresholds.paraphrase_context_s * 1000.0) as u64);
+                at.saturating_sub(ms_from_secs(self.playbook.thresholds.paraphrase_context_s));
             let recent: Vec<&str> = self
                 .customer_recent
                 .iter()

@@ -4,7 +4,7 @@
 use super::language::AbuseVerdict;
 use super::nudges::Candidate;
 use super::output::{Output, Rule};
-use super::timefmt::mmss;
+use super::timefmt::{mmss, ms_from_secs};
 use super::{Engine, Utterance};
 
 /// A statement this long (in words) can carry the customer's concern.
@@ -22,7 +22,7 @@ impl Engine {
         let at = u.end_ms;
         let when = mmss(u.start_ms);
         self.customer_recent.push_back((at, u.text.clone()));
-        let context = (self.playbook.thresholds.paraphrase_context_s * 1000.0) as u64;
+        let context = ms_from_secs(self.playbook.thresholds.paraphrase_context_s);
         while self
             .customer_recent
             .front()

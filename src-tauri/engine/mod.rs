@@ -193,7 +193,7 @@ impl Engine {
             state: self.state,
             phase: self.current_phase().to_string(),
             checklist: self.checklist.items().to_vec(),
-            pacing: self.live_pacing(),
+            pacing: self.pacing(),
             nudges: self.desk.records().to_vec(),
             boundary_step: self.boundary_step,
             boundary_steps: self.playbook.boundary.steps.len() as u8,
@@ -303,20 +303,10 @@ impl Engine {
             self.pacing.prune(self.now, &self.playbook.thresholds);
             out.push(Output::Pacing {
                 at_ms: self.now,
-                pacing: self.live_pacing(),
+                pacing: self.pacing(),
             });
         }
         out
-    }
-
-    fn live_pacing(&self) -> Pacing {
-        let window = self.phase_talk_window();
-        self.pacing
-            .snapshot(self.now, &self.playbook.thresholds, window)
-    }
-
-    fn phase_talk_window(&self) -> f32 {
-        self.playbook.thresholds.talk_share_window_s
     }
 
     fn agent_action(
@@ -389,7 +379,7 @@ impl Engine {
 
     fn climb_ladder(&mut self, at: Ms, reason: String, candidates: &mut Vec<Candidate>) {
         self.counters.abusive_remarks += 1;
-        let gap = (self.playbook.boundary.step_gap_s * 1000.0) as Ms;
+        let gap = timefmt::ms_from_secs(self.playbook.boundary.step_gap_s);
         let steps = self.playbook.boundary.steps.len() as u8;
         if self.last_boundary_at.is_some_and(|t| at < t + gap) || self.boundary_step >= steps {
             return;

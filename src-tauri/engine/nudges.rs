@@ -5,6 +5,7 @@ use super::counters::{heeded, Counters};
 use super::event::Ms;
 use super::output::{Nudge, NudgeRecord, Output, Rule};
 use super::playbook::Playbook;
+use super::timefmt::ms_from_secs as ms;
 
 /// A nudge a rule wants to show; the desk decides whether and when.
 #[derive(Debug, Clone)]
@@ -57,10 +58,6 @@ pub struct Desk {
     open: Vec<Open>,
     records: Vec<NudgeRecord>,
     muted: Vec<Rule>,
-}
-
-fn ms(seconds: f32) -> Ms {
-    (seconds.max(0.0) * 1000.0).round() as Ms
 }
 
 fn slot(rule: Rule) -> usize {

@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use super::event::{Ms, Speaker};
 use super::output::Pacing;
 use super::playbook::Thresholds;
+use super::timefmt::ms_from_secs as ms;
 
 /// Speech shorter than this is a backchannel ("mm-hm"): it neither takes nor ends a turn.
 const TURN_MIN_MS: Ms = 1000;
@@ -89,10 +90,6 @@ fn idx(s: Speaker) -> usize {
         Speaker::Agent => 0,
         Speaker::Customer => 1,
     }
-}
-
-fn ms(seconds: f32) -> Ms {
-    (seconds.max(0.0) * 1000.0).round() as Ms
 }
 
 impl PacingTracker {

@@ -2,6 +2,11 @@
 
 use super::event::Ms;
 
+/// Playbook seconds to engine milliseconds (negative counts as zero).
+pub fn ms_from_secs(seconds: f32) -> Ms {
+    (seconds.max(0.0) * 1000.0).round() as Ms
+}
+
 /// `02:13` for 133_000 ms; hours appear only when needed (`1:02:13`).
 pub fn mmss(ms: Ms) -> String {
     let s = ms / 1000;

@@ -4,7 +4,7 @@ use super::language::text::words;
 use super::nudges::Candidate;
 use super::output::{Evidence, Output, Rule};
 use super::pacing::SegmentReport;
-use super::timefmt::{mmss, secs};
+use super::timefmt::{mmss, ms_from_secs, secs};
 use super::{Engine, Speaker, Utterance};
 
 impl Engine {
@@ -73,7 +73,7 @@ impl Engine {
             self.counters.customer_turns += 1;
         }
         if let Some((start, end)) = r.closed_customer_turn {
-            let long = (self.playbook.thresholds.complaint_turn_s * 1000.0) as u64;
+            let long = ms_from_secs(self.playbook.thresholds.complaint_turn_s);
             if end - start >= long && self.awaiting_ack.is_none() {
                 self.awaiting_ack = Some(format!(
                     "customer spoke {} from {}",
@@ -82,7 +82,7 @@ impl Engine {
                 ));
             }
         }
-        let floor = (self.playbook.thresholds.listen_floor_s * 1000.0) as u64;
+        let floor = ms_from_secs(self.playbook.thresholds.listen_floor_s);
         if speaker == Speaker::Customer
             && self.pacing.customer_floor_ms() >= floor
             && !self.checklist.is_done("listen")
@@ -165,7 +165,7 @@ impl Engine {
             }
         }
         if let Some(since) = self.pacing.hold_since() {
-            let long = (t.long_hold_s * 1000.0) as u64;
+            let long = ms_from_secs(t.long_hold_s);
             let due = self.hold_nudged_at.map_or(since + long, |last| last + long);
             if now >= due {
                 self.hold_nudged_at = Some(now);

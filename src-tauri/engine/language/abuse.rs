@@ -16,6 +16,16 @@ use super::text::{tokens, Token};
 pub struct AbuseConfig {
     /// Words that insult a person ("idiot*", "useless"). Abuse when bound to the listener.
     pub insults: Vec<String>,
+    /// Words that insult only as something said of the listener ("you're useless", "you guys are a
+    /// joke"), not when they describe a thing ("you sent me a ridiculous bill").
+    #[serde(default)]
+    pub descriptors: Vec<String>,
+    /// The only words allowed between a target and a descriptor ("are", "so", "a", "being").
+    #[serde(default)]
+    pub links: Vec<String>,
+    /// Words before a descriptor that aim it at a trailing "you are" ("how useless you are").
+    #[serde(default)]
+    pub degree_words: Vec<String>,
     /// Slurs: like insults, reported as slurs.
     #[serde(default)]
     pub slurs: Vec<String>,
@@ -23,6 +33,13 @@ pub struct AbuseConfig {
     pub profanity: Vec<String>,
     /// Threats against the person ("i'll find you"): abuse wherever they appear.
     pub threats: Vec<String>,
+    /// Harm done to the listener ("kill you", "beat you"): a threat only when the speaker is the
+    /// one to do it ("i'll ... kill you"), not "they will beat you".
+    #[serde(default)]
+    pub threat_acts: Vec<String>,
+    /// Words that make the speaker the subject of a threat act ("i", "i'll", "we").
+    #[serde(default)]
+    pub first_person: Vec<String>,
     /// Abuse aimed at the listener without a "you" ("shut up", "go to hell").
     #[serde(default)]
     pub imperatives: Vec<String>,
@@ -59,6 +76,13 @@ pub struct AbuseConfig {
     /// "what an idiot you are".
     #[serde(default)]
     pub trailing_targets: Vec<String>,
+    /// Names for a person that insult on their own ("Idiot!", "Hypocrite."): abuse when they make
+    /// up a short sentence of an utterance that speaks to the listener and to nobody else.
+    #[serde(default)]
+    pub vocatives: Vec<String>,
+    /// Words that may stand beside a vocative in its sentence ("what a", "total", "hey").
+    #[serde(default)]
+    pub vocative_fillers: Vec<String>,
     /// Furthest an insult may sit after its target, in words.
     #[serde(default = "default_gap")]
     pub max_gap_words: usize,
@@ -130,9 +154,14 @@ pub enum AbuseVerdict {
 #[derive(Debug, Clone)]
 pub struct AbuseDetector {
     insults: Lexicon,
+    descriptors: Lexicon,
+    links: Lexicon,
+    degree_words: Lexicon,
     slurs: Lexicon,
     profanity: Lexicon,
     threats: Lexicon,
+    threat_acts: Lexicon,
+    first_person: Lexicon,
     imperatives: Lexicon,
     targets: Lexicon,
     possessives: Lexicon,
@@ -146,6 +175,8 @@ pub struct AbuseDetector {
     reporting: Lexicon,
     sarcasm_markers: Lexicon,
     sarcastic_names: Lexicon,
+    vocatives: Lexicon,
+    vocative_fillers: Lexicon,
     max_gap: usize,
     lookback: usize,
     scores: AbuseScores,
@@ -161,15 +192,42 @@ impl Words {
     fn same_clause(&self, a: usize, b: usize) -> bool {
         self.toks[a].clause == self.toks[b].clause
     }
+
+    /// A phrase of `n` words at `i` that does not run across a sentence end ("damn. you are").
+    fn one_clause(&self, i: usize, n: usize) -> bool {
+        n == 0 || self.same_clause(i, i + n - 1)
+    }
+}
+
+/// Breakers that name a person other than the speaker and the listener.
+fn is_person(breaker: &str) -> bool {
+    matches!(
+        breaker,
+        "he" | "she"
+            | "they"
+            | "him"
+            | "her"
+            | "them"
+            | "his"
+            | "their"
+            | "he's"
+            | "she's"
+            | "they're"
+    )
 }
 
 impl AbuseDetector {
     pub fn new(config: &AbuseConfig) -> Result<AbuseDetector, PhraseError> {
         Ok(AbuseDetector {
             insults: Lexicon::new(&config.insults)?,
+            descriptors: Lexicon::new(&config.descriptors)?,
+            links: Lexicon::new(&config.links)?,
+            degree_words: Lexicon::new(&config.degree_words)?,
             slurs: Lexicon::new(&config.slurs)?,
             profanity: Lexicon::new(&config.profanity)?,
             threats: Lexicon::new(&config.threats)?,
+            threat_acts: Lexicon::new(&config.threat_acts)?,
+            first_person: Lexicon::new(&config.first_person)?,
             imperatives: Lexicon::new(&config.imperatives)?,
             targets: Lexicon::new(&config.targets)?,
             possessives: Lexicon::new(&config.possessives)?,
@@ -182,7 +240,9 @@ impl AbuseDetector {
                 &[
                     &config.profanity[..],
                     &config.insults[..],
+                    &config.descriptors[..],
                     &config.slurs[..],
+                    &config.vocatives[..],
                 ]
                 .concat(),
             )?,
@@ -190,6 +250,8 @@ impl AbuseDetector {
             reporting: Lexicon::new(&config.reporting)?,
             sarcasm_markers: Lexicon::new(&config.sarcasm_markers)?,
             sarcastic_names: Lexicon::new(&config.sarcastic_names)?,
+            vocatives: Lexicon::new(&config.vocatives)?,
+            vocative_fillers: Lexicon::new(&config.vocative_fillers)?,
             max_gap: config.max_gap_words,
             lookback: config.negation_lookback_words,
             scores: config.scores.clone(),
@@ -205,10 +267,12 @@ impl AbuseDetector {
         let words = Words { toks, w };
         let best = [
             self.threat(&words),
+            self.threat_act(&words),
             self.imperative(&words),
             self.bound_insult(&words),
             self.trailing_insult(&words),
             self.sarcasm(&words),
+            self.vocative(&words),
         ]
         .into_iter()
         .flatten()
@@ -221,13 +285,15 @@ impl AbuseDetector {
     }
 
     /// Quoted, negated shortly before, or reported: the words are not the speaker's own attack.
-    fn disowned(&self, words: &Words, from: usize, to: usize) -> bool {
+    /// A negation counts from shortly before `from` up to `cue`, where the insult itself starts,
+    /// so an insult that carries its own "not" ("not very bright") is not read as negated.
+    fn disowned(&self, words: &Words, from: usize, cue: usize, to: usize) -> bool {
         if words.toks[from..to].iter().any(|t| t.quoted) {
             return true;
         }
         let start = from.saturating_sub(self.lookback);
-        let negated =
-            (start..to).any(|k| words.same_clause(k, from) && self.negations.contains(&words.w[k]));
+        let negated = (start..cue.max(from + 1).min(to))
+            .any(|k| words.same_clause(k, from) && self.negations.contains(&words.w[k]));
         let reported = (0..from)
             .any(|k| words.same_clause(k, from) && self.reporting.at(&words.w, k).is_some());
         negated || reported
@@ -237,7 +303,26 @@ impl AbuseDetector {
         self.threats
             .all(&words.w)
             .into_iter()
-            .find(|&(i, n, _)| !self.disowned(words, i, i + n))
+            .find(|&(i, n, _)| words.one_clause(i, n) && !self.disowned(words, i, i + n, i + n))
+            .map(|(_, _, cue)| (AbuseKind::Threat, cue.to_string(), self.scores.threat))
+    }
+
+    /// "I'm going to kill you": the act with the speaker as its subject earlier in the clause,
+    /// and nobody else named in between.
+    fn threat_act(&self, words: &Words) -> Option<(AbuseKind, String, f32)> {
+        let w = &words.w;
+        self.threat_acts
+            .all(w)
+            .into_iter()
+            .find(|&(i, n, _)| {
+                let subject = (0..i)
+                    .rev()
+                    .take_while(|&k| words.same_clause(k, i))
+                    .find(|&k| self.first_person.at(w, k).is_some() || is_person(&w[k]));
+                words.one_clause(i, n)
+                    && subject.is_some_and(|k| self.first_person.at(w, k).is_some())
+                    && !self.disowned(words, i, i, i + n)
+            })
             .map(|(_, _, cue)| (AbuseKind::Threat, cue.to_string(), self.scores.threat))
     }
 
@@ -245,7 +330,11 @@ impl AbuseDetector {
         self.imperatives
             .all(&words.w)
             .into_iter()
-            .find(|&(i, n, _)| !self.disowned(words, i, i + n) && !self.has_subject(words, i))
+            .find(|&(i, n, _)| {
+                words.one_clause(i, n)
+                    && !self.disowned(words, i, i + n, i + n)
+                    && !self.has_subject(words, i)
+            })
             .map(|(_, _, cue)| {
                 (
                     AbuseKind::Harassment,
@@ -298,10 +387,16 @@ impl AbuseDetector {
                     break;
                 }
                 if let Some((kind, n, cue)) = self.insult_at(w, j) {
-                    if !self.disowned(words, t, j + n) {
+                    if !self.disowned(words, t, j, j + n) {
                         return Some((kind, cue.to_string(), score));
                     }
                     break;
+                }
+                if let Some((n, cue)) = self.descriptors.at(w, j) {
+                    let predicate = (from..j).all(|k| self.links.contains(&w[k]));
+                    if predicate && !self.disowned(words, t, j, j + n) {
+                        return Some((AbuseKind::Insult, cue.to_string(), score));
+                    }
                 }
                 if self.breakers.at(w, j).is_some() {
                     break;
@@ -311,7 +406,8 @@ impl AbuseDetector {
         None
     }
 
-    /// An insult shortly before a trailing target in the same clause: "losers like you".
+    /// An insult shortly before a trailing target in the same clause: "losers like you", or a
+    /// descriptor after a degree word: "how useless you are".
     fn trailing_insult(&self, words: &Words) -> Option<(AbuseKind, String, f32)> {
         let w = &words.w;
         for (t, n, _) in self.trailing_targets.all(w) {
@@ -320,10 +416,20 @@ impl AbuseDetector {
                     break;
                 }
                 if let Some((kind, _, cue)) = self.insult_at(w, j) {
-                    if !self.disowned(words, j, t + n) {
+                    if !self.disowned(words, j, j, t + n) {
                         return Some((kind, cue.to_string(), self.scores.insult));
                     }
                     break;
+                }
+                let exclaimed = |(m, _): (usize, &str)| {
+                    j + m == t
+                        && (j.saturating_sub(2)..j)
+                            .any(|k| words.same_clause(k, j) && self.degree_words.contains(&w[k]))
+                };
+                if let Some((_, cue)) = self.descriptors.at(w, j).filter(|&d| exclaimed(d)) {
+                    if !self.disowned(words, j, j, t + n) {
+                        return Some((AbuseKind::Insult, cue.to_string(), self.scores.insult));
+                    }
                 }
             }
         }
@@ -343,11 +449,31 @@ impl AbuseDetector {
         (!quoted).then(|| (AbuseKind::Harassment, cue.to_string(), self.scores.sarcasm))
     }
 
+    /// "Hypocrite! You run ads about ...": a sentence that is nothing but a name for a person,
+    /// in an utterance that speaks to the listener and mentions no one else.
+    fn vocative(&self, words: &Words) -> Option<(AbuseKind, String, f32)> {
+        let w = &words.w;
+        let addressed = (0..w.len()).any(|k| self.targets.at(w, k).is_some());
+        let third_party = w.iter().any(|x| is_person(x));
+        if !addressed || third_party {
+            return None;
+        }
+        self.vocatives.all(w).into_iter().find_map(|(i, n, cue)| {
+            let clause = words.toks[i].clause;
+            let others = (0..w.len())
+                .filter(|&k| words.toks[k].clause == clause && !(i..i + n).contains(&k))
+                .all(|k| self.vocative_fillers.at(w, k).is_some());
+            let alone = words.toks[i..i + n].iter().all(|t| !t.quoted);
+            (others && alone).then(|| (AbuseKind::Insult, cue.to_string(), self.scores.insult))
+        })
+    }
+
     fn venting(&self, words: &Words) -> Option<String> {
         let own = |i: usize| !words.toks[i].quoted;
         [
             &self.profanity,
             &self.insults,
+            &self.descriptors,
             &self.slurs,
             &self.sarcasm_markers,
         ]

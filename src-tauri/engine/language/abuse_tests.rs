@@ -37,6 +37,11 @@ fn insults_at_the_listener_climb() {
         "you're full of shit",
         "I'm sick of clowns like you",
         "what an idiot you are",
+        "you are not very bright, are you",
+        "How useless you are.",
+        "Idiot! Did you even read my email?",
+        "You guys are a complete joke",
+        "I'm going to come down and kill you",
     ] {
         assert!(is_abuse(text), "should climb: {text}");
     }
@@ -111,4 +116,54 @@ fn polite_speech_is_clean() {
     ] {
         assert_eq!(detector().classify(text), AbuseVerdict::Clean, "{text}");
     }
+}
+
+#[test]
+fn descriptors_only_insult_as_something_said_of_the_listener() {
+    for text in [
+        "You sent me a ridiculous bill",
+        "you have terrible service",
+        "Can you check for fraud on my card?",
+        "you put a stupid form on the website",
+        "I'm sorry you are feeling sick today",
+    ] {
+        assert!(!is_abuse(text), "should not climb: {text}");
+    }
+    assert!(is_abuse("you are so ridiculous"));
+    assert!(is_abuse("you're a fraud"));
+}
+
+#[test]
+fn harm_needs_the_speaker_as_its_subject() {
+    assert!(is_abuse("I swear I will beat you"));
+    for text in [
+        "those scammers will beat you to it",
+        "my husband said he would kill you if you cancelled the card",
+    ] {
+        assert!(!is_abuse(text), "should not climb: {text}");
+    }
+}
+
+#[test]
+fn phrases_do_not_run_across_sentences() {
+    for text in [
+        "Oh damn. You are right, it was the old address.",
+        "The outage will end. You can call back tomorrow.",
+    ] {
+        assert!(!is_abuse(text), "should not climb: {text}");
+    }
+}
+
+#[test]
+fn a_bare_name_needs_the_listener_and_nobody_else() {
+    // About the ex-husband, not the agent.
+    assert!(!is_abuse(
+        "Idiot. He cancelled my card and now you can't find it."
+    ));
+    // Nobody is addressed.
+    assert!(!is_abuse("Idiot."));
+    // A quoted name is somebody else's word.
+    assert!(!is_abuse(
+        "\"Loser.\" That's what the letter said, can you believe it?"
+    ));
 }

@@ -83,6 +83,12 @@ pub struct AbuseConfig {
     /// Words that may stand beside a vocative in its sentence ("what a", "total", "hey").
     #[serde(default)]
     pub vocative_fillers: Vec<String>,
+    /// Words before "of" that keep a name on the listener ("a bunch of clowns", "a piece of work").
+    #[serde(default)]
+    pub kind_words: Vec<String>,
+    /// Prepositions: a name after one belongs to its object ("you talk to idiots").
+    #[serde(default)]
+    pub prepositions: Vec<String>,
     /// Furthest an insult may sit after its target, in words.
     #[serde(default = "default_gap")]
     pub max_gap_words: usize,
@@ -177,6 +183,8 @@ pub struct AbuseDetector {
     sarcastic_names: Lexicon,
     vocatives: Lexicon,
     vocative_fillers: Lexicon,
+    kind_words: Lexicon,
+    prepositions: Lexicon,
     max_gap: usize,
     lookback: usize,
     scores: AbuseScores,
@@ -252,6 +260,8 @@ impl AbuseDetector {
             sarcastic_names: Lexicon::new(&config.sarcastic_names)?,
             vocatives: Lexicon::new(&config.vocatives)?,
             vocative_fillers: Lexicon::new(&config.vocative_fillers)?,
+            kind_words: Lexicon::new(&config.kind_words)?,
+            prepositions: Lexicon::new(&config.prepositions)?,
             max_gap: config.max_gap_words,
             lookback: config.negation_lookback_words,
             scores: config.scores.clone(),
@@ -292,8 +302,11 @@ impl AbuseDetector {
             return true;
         }
         let start = from.saturating_sub(self.lookback);
-        let negated = (start..cue.max(from + 1).min(to))
-            .any(|k| words.same_clause(k, from) && self.negations.contains(&words.w[k]));
+        // "nothing but a liar" affirms what follows.
+        let affirmed = |k: usize| words.w.get(k + 1).is_some_and(|n| n == "but");
+        let negated = (start..cue.max(from + 1).min(to)).any(|k| {
+            words.same_clause(k, from) && self.negations.contains(&words.w[k]) && !affirmed(k)
+        });
         let reported = (0..from)
             .any(|k| words.same_clause(k, from) && self.reporting.at(&words.w, k).is_some());
         negated || reported
@@ -387,7 +400,8 @@ impl AbuseDetector {
                     break;
                 }
                 if let Some((kind, n, cue)) = self.insult_at(w, j) {
-                    if !self.disowned(words, t, j, j + n) {
+                    let named = (from..j).all(|k| self.names_the_listener(w, from, k));
+                    if named && !self.disowned(words, t, j, j + n) {
                         return Some((kind, cue.to_string(), score));
                     }
                     break;
@@ -398,12 +412,27 @@ impl AbuseDetector {
                         return Some((AbuseKind::Insult, cue.to_string(), score));
                     }
                 }
-                if self.breakers.at(w, j).is_some() {
+                let nothing_but = w[j] == "but" && self.negations.contains(&w[j - 1]);
+                if self.breakers.at(w, j).is_some() && !nothing_but {
                     break;
                 }
             }
         }
         None
+    }
+
+    /// A preposition, or a past-tense verb straight after "you", between "you" and a name puts
+    /// the name on someone else ("you talk to idiots", "you challenged libtards"); "a bunch of
+    /// clowns" and "you're a scared little creep" do not.
+    fn names_the_listener(&self, w: &[String], from: usize, k: usize) -> bool {
+        let x = &w[k];
+        if self.links.contains(x) || self.descriptors.contains(x) || self.profanity.contains(x) {
+            return true;
+        }
+        let of_a_kind = x == "of" && k > 0 && self.kind_words.contains(&w[k - 1]);
+        let preposition = self.prepositions.contains(x) && !of_a_kind;
+        let past = k == from && x.len() > 4 && x.ends_with("ed");
+        !preposition && !past
     }
 
     /// An insult shortly before a trailing target in the same clause: "losers like you", or a

@@ -167,3 +167,33 @@ fn a_bare_name_needs_the_listener_and_nobody_else() {
         "\"Loser.\" That's what the letter said, can you believe it?"
     ));
 }
+
+#[test]
+fn a_name_behind_a_verb_or_preposition_belongs_to_someone_else() {
+    for text in [
+        "you had me talking to idiots for an hour",
+        "you sold my details to crooks",
+        "you blocked scammers last time, didn't you",
+    ] {
+        assert!(!is_abuse(text), "should not climb: {text}");
+    }
+    for text in [
+        "you are nothing but a liar",
+        "you're a bunch of clowns reading a script",
+        "you're a scared little creep",
+        "you lying bastard",
+    ] {
+        assert!(is_abuse(text), "should climb: {text}");
+    }
+}
+
+#[test]
+fn crude_remarks_about_the_listener_climb() {
+    for text in [
+        "get off your lazy ass and fix it",
+        "I will beat your ass",
+        "you people are despicable",
+    ] {
+        assert!(is_abuse(text), "should climb: {text}");
+    }
+}

@@ -294,6 +294,11 @@ impl AbuseDetector {
             .map_or(AbuseVerdict::Clean, |cue| AbuseVerdict::Venting { cue })
     }
 
+    /// A negation at `k` followed by "but" ("nothing but a liar") affirms what follows.
+    fn nothing_but(&self, w: &[String], k: usize) -> bool {
+        self.negations.contains(&w[k]) && w.get(k + 1).is_some_and(|n| n == "but")
+    }
+
     /// Quoted, negated shortly before, or reported: the words are not the speaker's own attack.
     /// A negation counts from shortly before `from` up to `cue`, where the insult itself starts,
     /// so an insult that carries its own "not" ("not very bright") is not read as negated.
@@ -302,10 +307,10 @@ impl AbuseDetector {
             return true;
         }
         let start = from.saturating_sub(self.lookback);
-        // "nothing but a liar" affirms what follows.
-        let affirmed = |k: usize| words.w.get(k + 1).is_some_and(|n| n == "but");
         let negated = (start..cue.max(from + 1).min(to)).any(|k| {
-            words.same_clause(k, from) && self.negations.contains(&words.w[k]) && !affirmed(k)
+            words.same_clause(k, from)
+                && self.negations.contains(&words.w[k])
+                && !self.nothing_but(&words.w, k)
         });
         let reported = (0..from)
             .any(|k| words.same_clause(k, from) && self.reporting.at(&words.w, k).is_some());
@@ -412,8 +417,9 @@ impl AbuseDetector {
                         return Some((AbuseKind::Insult, cue.to_string(), score));
                     }
                 }
-                let nothing_but = w[j] == "but" && self.negations.contains(&w[j - 1]);
-                if self.breakers.at(w, j).is_some() && !nothing_but {
+                // Its "but" joins nothing: the name that follows is still the listener's.
+                let after_nothing_but = j > 0 && self.nothing_but(w, j - 1);
+                if self.breakers.at(w, j).is_some() && !after_nothing_but {
                     break;
                 }
             }

@@ -18,9 +18,31 @@ fn is_venting(text: &str) -> bool {
     matches!(detector().classify(text), AbuseVerdict::Venting { .. })
 }
 
+fn assert_climb(texts: &[&str]) {
+    let d = detector();
+    for text in texts {
+        let v = d.classify(text);
+        assert!(
+            matches!(v, AbuseVerdict::Abuse { .. }),
+            "should climb: {text}"
+        );
+    }
+}
+
+fn assert_no_climb(texts: &[&str]) {
+    let d = detector();
+    for text in texts {
+        let v = d.classify(text);
+        assert!(
+            !matches!(v, AbuseVerdict::Abuse { .. }),
+            "should not climb: {text}"
+        );
+    }
+}
+
 #[test]
 fn insults_at_the_listener_climb() {
-    for text in [
+    assert_climb(&[
         "You people are useless.",
         "you're an idiot",
         "Are you stupid or something?",
@@ -42,9 +64,7 @@ fn insults_at_the_listener_climb() {
         "Idiot! Did you even read my email?",
         "You guys are a complete joke",
         "I'm going to come down and kill you",
-    ] {
-        assert!(is_abuse(text), "should climb: {text}");
-    }
+    ]);
 }
 
 #[test]
@@ -75,28 +95,24 @@ fn venting_about_the_situation_does_not_climb() {
 
 #[test]
 fn third_parties_are_not_the_listener() {
-    for text in [
+    assert_no_climb(&[
         "My husband is an idiot, he cancelled the wrong card",
         "you know, the last agent was a complete idiot",
         "He can go to hell for all I care",
         "you said the app is useless, and it is",
         "They need to shut up about the upgrade",
-    ] {
-        assert!(!is_abuse(text), "should not climb: {text}");
-    }
+    ]);
 }
 
 #[test]
 fn negation_and_quotation_disarm() {
-    for text in [
+    assert_no_climb(&[
         "I'm not calling you stupid, I'm just upset",
         "you're not an idiot, the system is",
         "he said \"you idiot\" to me on the phone",
         "The last rep told me \"shut up\" and hung up",
         "she said you people are useless",
-    ] {
-        assert!(!is_abuse(text), "should not climb: {text}");
-    }
+    ]);
 }
 
 #[test]
@@ -120,15 +136,13 @@ fn polite_speech_is_clean() {
 
 #[test]
 fn descriptors_only_insult_as_something_said_of_the_listener() {
-    for text in [
+    assert_no_climb(&[
         "You sent me a ridiculous bill",
         "you have terrible service",
         "Can you check for fraud on my card?",
         "you put a stupid form on the website",
         "I'm sorry you are feeling sick today",
-    ] {
-        assert!(!is_abuse(text), "should not climb: {text}");
-    }
+    ]);
     assert!(is_abuse("you are so ridiculous"));
     assert!(is_abuse("you're a fraud"));
 }
@@ -136,22 +150,18 @@ fn descriptors_only_insult_as_something_said_of_the_listener() {
 #[test]
 fn harm_needs_the_speaker_as_its_subject() {
     assert!(is_abuse("I swear I will beat you"));
-    for text in [
+    assert_no_climb(&[
         "those scammers will beat you to it",
         "my husband said he would kill you if you cancelled the card",
-    ] {
-        assert!(!is_abuse(text), "should not climb: {text}");
-    }
+    ]);
 }
 
 #[test]
 fn phrases_do_not_run_across_sentences() {
-    for text in [
+    assert_no_climb(&[
         "Oh damn. You are right, it was the old address.",
         "The outage will end. You can call back tomorrow.",
-    ] {
-        assert!(!is_abuse(text), "should not climb: {text}");
-    }
+    ]);
 }
 
 #[test]
@@ -170,30 +180,24 @@ fn a_bare_name_needs_the_listener_and_nobody_else() {
 
 #[test]
 fn a_name_behind_a_verb_or_preposition_belongs_to_someone_else() {
-    for text in [
+    assert_no_climb(&[
         "you had me talking to idiots for an hour",
         "you sold my details to crooks",
         "you blocked scammers last time, didn't you",
-    ] {
-        assert!(!is_abuse(text), "should not climb: {text}");
-    }
-    for text in [
+    ]);
+    assert_climb(&[
         "you are nothing but a liar",
         "you're a bunch of clowns reading a script",
         "you're a scared little creep",
         "you lying bastard",
-    ] {
-        assert!(is_abuse(text), "should climb: {text}");
-    }
+    ]);
 }
 
 #[test]
 fn crude_remarks_about_the_listener_climb() {
-    for text in [
+    assert_climb(&[
         "get off your lazy ass and fix it",
         "I will beat your ass",
         "you people are despicable",
-    ] {
-        assert!(is_abuse(text), "should climb: {text}");
-    }
+    ]);
 }

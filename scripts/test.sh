@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --test
+scripts/install-models.sh
 
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod engine;
 pub mod eval;
+pub mod models;
 pub mod replay;
 pub mod sources;
 pub mod store;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use parley::engine::Playbook;
+use parley::engine::{Coach, Playbook};
 use parley::eval::{self, EvalError};
 
 fn sample() -> PathBuf {
@@ -13,7 +13,12 @@ fn sample() -> PathBuf {
 }
 
 fn report() -> eval::Report {
-    match eval::run(&sample(), Arc::new(Playbook::builtin()), "built-in") {
+    match eval::run(
+        &sample(),
+        None,
+        &Coach::new(Arc::new(Playbook::builtin())),
+        "built-in",
+    ) {
         Ok(r) => r,
         Err(e) => panic!("harness on the sample: {e}"),
     }
@@ -69,7 +74,12 @@ fn whole_calls_through_the_engine() {
 #[test]
 fn missing_data_is_a_clear_error() {
     let missing = sample().join("no-such-folder");
-    match eval::run(&missing, Arc::new(Playbook::builtin()), "built-in") {
+    match eval::run(
+        &missing,
+        None,
+        &Coach::new(Arc::new(Playbook::builtin())),
+        "built-in",
+    ) {
         Err(EvalError::NoData { path, .. }) => assert_eq!(path, missing),
         other => panic!("expected NoData, got {:?}", other.map(|r| r.data)),
     }
@@ -80,7 +90,12 @@ fn bad_lines_name_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("olid_bad.tsv");
     std::fs::write(&file, "id\ttweet\ta\tb\tc\n1\tonly two\n").unwrap_or_else(|e| panic!("{e}"));
-    let err = match eval::run(dir.path(), Arc::new(Playbook::builtin()), "built-in") {
+    let err = match eval::run(
+        dir.path(),
+        None,
+        &Coach::new(Arc::new(Playbook::builtin())),
+        "built-in",
+    ) {
         Err(e) => e.to_string(),
         Ok(_) => panic!("a bad line must fail"),
     };
@@ -134,7 +149,7 @@ proptest::proptest! {
             }
         };
         std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
-        if let Err(e) = eval::run(dir.path(), Arc::new(Playbook::builtin()), "built-in") {
+        if let Err(e) = eval::run(dir.path(), None, &Coach::new(Arc::new(Playbook::builtin())), "built-in") {
             proptest::prop_assert!(!e.to_string().is_empty());
         }
     }

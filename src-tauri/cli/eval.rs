@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::engine::Playbook;
+use crate::engine::{Coach, Playbook};
 
 /// Where the shared evaluation data sits next to a checkout.
 const DEFAULT_DATA: &str = "../shared/data";
@@ -21,6 +21,12 @@ pub struct EvalArgs {
     /// The report as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// The project's own dev sets (`*_dev.tsv`; default: assets/training of this checkout).
+    #[arg(long)]
+    pub own: Option<PathBuf>,
+    /// Judge language with the word rules only, even when the language model is installed.
+    #[arg(long)]
+    pub no_model: bool,
     /// Also write the paraphrase score's inputs for every MRPC pair to this CSV (for training).
     #[arg(long)]
     pub features_out: Option<PathBuf>,
@@ -40,7 +46,21 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
         let n = crate::eval::mrpc::write_features(&data, &playbook, out)?;
         eprintln!("wrote features of {n} pairs to {}", out.display());
     }
-    let report = crate::eval::run(&data, playbook, &name)?;
+    let coach = if args.no_model {
+        Coach::new(playbook)
+    } else {
+        let loaded = crate::models::load_embedder();
+        eprintln!("{}", crate::models::describe(&loaded));
+        match loaded {
+            Ok(embedder) => Coach::with_embedder(playbook.clone(), embedder)
+                .context("the language heads do not fit the installed model")?,
+            Err(_) => Coach::new(playbook),
+        }
+    };
+    let own = args
+        .own
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/training"));
+    let report = crate::eval::run(&data, Some(&own), &coach, &name)?;
     if args.json {
         println!(
             "{}",

@@ -1,6 +1,7 @@
 //! The command line: `parley` alone opens the app; subcommands work headless.
 
 mod eval;
+mod features;
 mod live;
 mod render;
 mod replay;
@@ -35,6 +36,8 @@ pub enum Command {
     Send(live::SendArgs),
     /// Measure the detectors and whole calls on evaluation data.
     Eval(eval::EvalArgs),
+    /// The language model's inputs for a file of lines or pairs (for training the heads).
+    Features(features::FeaturesArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,5 +73,6 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::Serve(args) => live::serve(args),
         Command::Send(args) => live::send(args),
         Command::Eval(args) => eval::run(args),
+        Command::Features(args) => features::run(args),
     }
 }

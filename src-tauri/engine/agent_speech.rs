@@ -1,6 +1,7 @@
 //! Rules on what the agent says: checklist ticks, paraphrase before the fix, apologies,
 //! negative phrasing, promised follow-ups, transfers.
 
+use super::language::semantic::Embedding;
 use super::language::text::words;
 use super::nudges::Candidate;
 use super::output::{FollowUp, Output, Rule};
@@ -11,7 +12,59 @@ use super::{followup, Engine, Speaker, Utterance};
 /// Replies shorter than this ("okay", "mm-hm") are not a reply to judge.
 const MIN_REPLY_WORDS: usize = 3;
 
+/// What the agent's line does, judged before anything in the call changes.
+struct AgentReading {
+    acknowledged: bool,
+    /// The line restates the customer's recent concern (only judged while Paraphrase is open).
+    restated: bool,
+}
+
 impl Engine {
+    fn read_agent_line(&self, u: &Utterance, w: &[String]) -> AgentReading {
+        let c = &self.compiled;
+        let context_from = u
+            .end_ms
+            .saturating_sub(ms_from_secs(self.playbook.thresholds.paraphrase_context_s));
+        let lines: Vec<_> = self
+            .customer_recent
+            .iter()
+            .filter(|l| l.at >= context_from)
+            .collect();
+        let recent: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        let embeddings: Vec<Embedding> = lines.iter().filter_map(|l| l.embedding.clone()).collect();
+        let model = c.understanding.as_ref();
+        let agent_embedding = model.and_then(|m| m.embed(&u.text));
+        let semantic = model.zip(agent_embedding.as_ref());
+        let acknowledged = match semantic {
+            Some((m, e)) => {
+                m.acknowledge(&c.acknowledge, &embeddings, &u.text, e) >= m.acknowledge_threshold()
+            }
+            None => {
+                c.acknowledge.find_in_words(w).is_some()
+                    || self
+                        .playbook
+                        .item_for(Detect::Acknowledge)
+                        .and_then(|id| c.item_phrases(id))
+                        .is_some_and(|s| s.find_in_words(w).is_some())
+            }
+        };
+        let restated = !self.kind_done(Detect::Paraphrase) && !recent.is_empty() && {
+            let rules = c.paraphrase.check(&recent, &u.text);
+            match semantic {
+                // Embeddings for every recent line, or the comparison is lopsided.
+                Some((m, e)) if embeddings.len() == recent.len() => {
+                    m.paraphrase(&c.paraphrase, &rules, &recent, &embeddings, &u.text, e)
+                        >= m.paraphrase_threshold()
+                }
+                _ => rules.is_paraphrase,
+            }
+        };
+        AgentReading {
+            acknowledged,
+            restated,
+        }
+    }
+
     pub(super) fn agent_said(
         &mut self,
         u: &Utterance,
@@ -21,11 +74,17 @@ impl Engine {
     ) {
         let at = u.end_ms;
         let when = mmss(u.start_ms);
-        let c = &self.compiled;
-
-        let acknowledged = c.acknowledge.find_in_words(w).is_some();
+        self.counters.agent_turns += 1;
+        if self.boundary_step > 0 && self.compiled.boundary_stated.find_in_words(w).is_some() {
+            self.counters.boundary_statements += 1;
+        }
+        let AgentReading {
+            acknowledged,
+            restated,
+        } = self.read_agent_line(u, w);
         if acknowledged {
             self.counters.acknowledgements += 1;
+            self.tick_kind(Detect::Acknowledge, Speaker::Agent, at, &u.text, out);
         }
         if w.len() >= MIN_REPLY_WORDS {
             if let Some(reason) = self.awaiting_ack.take() {
@@ -42,38 +101,23 @@ impl Engine {
 
         self.tick_phrase_items(u, w, out);
 
-        if !self.checklist.is_done("paraphrase") {
-            let context_from =
-                at.saturating_sub(ms_from_secs(self.playbook.thresholds.paraphrase_context_s));
-            let recent: Vec<&str> = self
-                .customer_recent
-                .iter()
-                .filter(|(t, _)| *t >= context_from)
-                .map(|(_, s)| s.as_str())
-                .collect();
-            if !recent.is_empty()
-                && self
-                    .compiled
-                    .paraphrase
-                    .check(&recent, &u.text)
-                    .is_paraphrase
-            {
-                self.tick_detected("paraphrase", Speaker::Agent, at, &u.text, out);
-                self.actions.push(format!("restated the concern at {when}"));
-            }
+        if restated {
+            self.tick_kind(Detect::Paraphrase, Speaker::Agent, at, &u.text, out);
+            self.actions.push(format!("restated the concern at {when}"));
         }
 
         let offers_fix = self.compiled.solution.find_in_words(w).is_some();
         let resolve_words = self
-            .compiled
-            .item_phrases("resolve")
+            .playbook
+            .item_for(Detect::Resolve)
+            .and_then(|id| self.compiled.item_phrases(id))
             .is_some_and(|s| s.find_in_words(w).is_some());
         if offers_fix && !self.solution_offered {
             self.solution_offered = true;
             self.actions.push(format!("offered a fix at {when}"));
         }
-        if (offers_fix || resolve_words) && self.checklist.is_done("paraphrase") {
-            self.tick_detected("resolve", Speaker::Agent, at, &u.text, out);
+        if (offers_fix || resolve_words) && self.kind_done(Detect::Paraphrase) {
+            self.tick_kind(Detect::Resolve, Speaker::Agent, at, &u.text, out);
         } else if offers_fix
             && self.concern_words >= self.playbook.thresholds.paraphrase_min_concern_words
         {
@@ -100,7 +144,11 @@ impl Engine {
             }
         }
 
-        self.negative_phrasing(w, at, &when, candidates);
+        // A frame or check-back marks the line as the customer's words handed back.
+        let restating = restated
+            || self.compiled.paraphrase.strip_frame(&u.text).1
+            || self.compiled.paraphrase.opens_as_restatement(w);
+        self.negative_phrasing(w, restating, at, &when, candidates);
 
         if let Some(phrase) = self.compiled.follow_up.find_in_words(w) {
             let promise = FollowUp {
@@ -136,9 +184,7 @@ impl Engine {
             .playbook
             .items
             .iter()
-            .filter(|i| {
-                i.detect == Detect::Phrases && i.id != "resolve" && !self.checklist.is_done(&i.id)
-            })
+            .filter(|i| i.detect == Detect::Phrases && !self.checklist.is_done(&i.id))
             .filter(|i| {
                 self.compiled
                     .item_phrases(&i.id)
@@ -154,6 +200,7 @@ impl Engine {
     fn negative_phrasing(
         &mut self,
         w: &[String],
+        restating: bool,
         at: u64,
         when: &str,
         candidates: &mut Vec<Candidate>,
@@ -165,6 +212,7 @@ impl Engine {
             .zip(&self.compiled.negative)
             .find(|(rephrase, set)| {
                 set.find_in_words(w).is_some()
+                    && !(restating && rephrase.fine_in_restatement)
                     && !rephrase.except.iter().any(|e| contains_phrase(w, e))
             });
         if let Some((rephrase, _)) = hit {
@@ -181,7 +229,7 @@ impl Engine {
     }
 }
 
-fn contains_phrase(w: &[String], phrase: &str) -> bool {
+pub(super) fn contains_phrase(w: &[String], phrase: &str) -> bool {
     let p = words(phrase);
     !p.is_empty() && w.windows(p.len()).any(|win| win == p.as_slice())
 }

@@ -1,11 +1,12 @@
 //! Rules on what the customer says: abuse versus venting, escalation requests, hot buttons,
 //! and the concern the agent should restate.
 
+use super::agent_speech::contains_phrase;
 use super::language::AbuseVerdict;
 use super::nudges::Candidate;
 use super::output::{Output, Rule};
 use super::timefmt::{mmss, ms_from_secs};
-use super::{Engine, Utterance};
+use super::{CustomerLine, Engine, Utterance};
 
 /// A statement this long (in words) can carry the customer's concern.
 const CONCERN_MIN_WORDS: usize = 8;
@@ -21,12 +22,22 @@ impl Engine {
     ) {
         let at = u.end_ms;
         let when = mmss(u.start_ms);
-        self.customer_recent.push_back((at, u.text.clone()));
+        // One embedding per line, kept for the agent's reply.
+        let embedding = self
+            .compiled
+            .understanding
+            .as_ref()
+            .and_then(|m| m.embed(&u.text));
+        self.customer_recent.push_back(CustomerLine {
+            at,
+            text: u.text.clone(),
+            embedding: embedding.clone(),
+        });
         let context = ms_from_secs(self.playbook.thresholds.paraphrase_context_s);
         while self
             .customer_recent
             .front()
-            .is_some_and(|(t, _)| *t + context < at)
+            .is_some_and(|l| l.at + context < at)
         {
             self.customer_recent.pop_front();
         }
@@ -37,7 +48,12 @@ impl Engine {
             self.concern = Some(one_line(&u.text));
         }
 
-        match self.compiled.abuse.classify(&u.text) {
+        let rules = self.compiled.abuse.classify(&u.text);
+        let verdict = match (&self.compiled.understanding, &embedding) {
+            (Some(m), Some(e)) => m.boundary(&u.text, e, &rules).verdict,
+            _ => rules,
+        };
+        match verdict {
             AbuseVerdict::Abuse { cue, .. } => {
                 self.climb_ladder(at, format!("\"{cue}\" at {when}"), candidates);
             }
@@ -54,7 +70,21 @@ impl Engine {
             .escalation
             .iter()
             .zip(&self.compiled.escalation)
-            .find_map(|(kind, set)| set.find_in_words(w).map(|p| (kind, p.to_string())));
+            .find_map(|(kind, set)| {
+                let (at, phrase) = set.find_position(w)?;
+                let excepted = kind.except.iter().any(|e| contains_phrase(w, e));
+                // "I'm not going to cancel" asks for nothing.
+                let lookback = self.playbook.language.abuse.negation_lookback_words;
+                let negated = w[at.saturating_sub(lookback)..at].iter().any(|x| {
+                    self.playbook
+                        .language
+                        .abuse
+                        .negations
+                        .iter()
+                        .any(|n| n == x)
+                });
+                (!excepted && !negated).then(|| (kind, phrase.to_string()))
+            });
         if let Some((kind, phrase)) = escalation {
             self.escalation_requested = true;
             self.actions

@@ -18,6 +18,7 @@ mod timing_rules;
 
 pub use event::{AgentAction, EndReason, Event, Ms, Speaker, Utterance};
 pub use output::{CallState, Nudge, Output, Pacing, Rule, Snapshot, Summary};
+
 pub use playbook::Playbook;
 
 use std::collections::VecDeque;
@@ -25,10 +26,13 @@ use std::sync::Arc;
 
 use checklist::Checklist;
 use counters::Counters;
+use language::semantic::{Embedder, Embedding};
+use language::understanding::Understanding;
 use language::{AbuseDetector, ParaphraseDetector, PhraseSet};
 use nudges::{Candidate, Desk};
 use output::{Evidence, FollowUp};
 use pacing::PacingTracker;
+use playbook::Detect;
 
 /// Phrase lists compiled once per playbook.
 struct Compiled {
@@ -39,10 +43,20 @@ struct Compiled {
     follow_up: PhraseSet,
     hot_button: PhraseSet,
     transfer: PhraseSet,
+    boundary_stated: PhraseSet,
     escalation: Vec<PhraseSet>,
     negative: Vec<PhraseSet>,
     abuse: AbuseDetector,
     paraphrase: ParaphraseDetector,
+    /// The semantic layer, when the engine was given an embedder.
+    understanding: Option<Understanding>,
+}
+
+/// A customer line kept for the agent's reply: restatement and acknowledgement read it.
+struct CustomerLine {
+    at: Ms,
+    text: String,
+    embedding: Option<Embedding>,
 }
 
 impl Compiled {
@@ -61,6 +75,7 @@ impl Compiled {
             follow_up: set(&p.phrases.follow_up),
             hot_button: set(&p.phrases.hot_button),
             transfer: set(&p.phrases.transfer),
+            boundary_stated: set(&p.phrases.boundary_stated),
             escalation: p.escalation.iter().map(|e| set(&e.phrases)).collect(),
             negative: p
                 .negative_phrasing
@@ -75,6 +90,7 @@ impl Compiled {
                 ParaphraseDetector::new(&Playbook::builtin().language.paraphrase)
                     .expect("built-in frames compile")
             }),
+            understanding: None,
         }
     }
 
@@ -83,10 +99,52 @@ impl Compiled {
     }
 }
 
+/// A playbook compiled once, with the language model if there is one: it hands out one engine
+/// per call without compiling the phrase lists again.
+#[derive(Clone)]
+pub struct Coach {
+    playbook: Arc<Playbook>,
+    compiled: Arc<Compiled>,
+}
+
+impl Coach {
+    pub fn new(playbook: Arc<Playbook>) -> Coach {
+        let compiled = Arc::new(Compiled::new(&playbook));
+        Coach { playbook, compiled }
+    }
+
+    /// Language detectors that read sentence embeddings from `embedder` through the trained
+    /// heads; an error when the heads do not fit the embedder.
+    pub fn with_embedder(
+        playbook: Arc<Playbook>,
+        embedder: Arc<dyn Embedder>,
+    ) -> Result<Coach, language::understanding::UnderstandingError> {
+        let mut compiled = Compiled::new(&playbook);
+        compiled.understanding = Some(Understanding::new(embedder, &playbook.language.abuse)?);
+        Ok(Coach {
+            playbook,
+            compiled: Arc::new(compiled),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        Engine::from_parts(self.playbook.clone(), self.compiled.clone())
+    }
+
+    /// The language model in use, or None when the word rules alone judge language.
+    pub fn understanding(&self) -> Option<String> {
+        self.compiled.understanding.as_ref().map(|u| u.describe())
+    }
+
+    pub fn playbook(&self) -> &Arc<Playbook> {
+        &self.playbook
+    }
+}
+
 /// One engine per call.
 pub struct Engine {
     playbook: Arc<Playbook>,
-    compiled: Compiled,
+    compiled: Arc<Compiled>,
     state: CallState,
     now: Ms,
     started_at: Ms,
@@ -94,7 +152,7 @@ pub struct Engine {
     pacing: PacingTracker,
     desk: Desk,
     counters: Counters,
-    customer_recent: VecDeque<(Ms, String)>,
+    customer_recent: VecDeque<CustomerLine>,
     concern: Option<String>,
     boundary_step: u8,
     last_boundary_at: Option<Ms>,
@@ -117,7 +175,10 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(playbook: Arc<Playbook>) -> Engine {
-        let compiled = Compiled::new(&playbook);
+        Coach::new(playbook).engine()
+    }
+
+    fn from_parts(playbook: Arc<Playbook>, compiled: Arc<Compiled>) -> Engine {
         let checklist = Checklist::new(&playbook);
         Engine {
             playbook,
@@ -149,6 +210,11 @@ impl Engine {
         }
     }
 
+    /// The language model in use, or None when the word rules alone judge language.
+    pub fn understanding(&self) -> Option<String> {
+        self.compiled.understanding.as_ref().map(|u| u.describe())
+    }
+
     pub fn playbook(&self) -> &Playbook {
         &self.playbook
     }
@@ -168,6 +234,11 @@ impl Engine {
 
     pub fn current_phase(&self) -> &str {
         self.checklist.phase_id(&self.playbook)
+    }
+
+    /// The customer vented (or held a long turn) and the agent has not replied yet.
+    pub fn awaits_acknowledgement(&self) -> bool {
+        self.awaiting_ack.is_some()
     }
 
     pub fn boundary_step(&self) -> u8 {
@@ -249,6 +320,9 @@ impl Engine {
                 speech = true;
                 self.counters.speech_starts += 1;
                 self.pacing.uses_timing(*speaker, true);
+                if *speaker == Speaker::Agent {
+                    self.counters.agent_turns += 1;
+                }
                 if let (Speaker::Agent, Some(rate), false) =
                     (speaker, syllable_rate, self.agent_words_seen)
                 {
@@ -348,11 +422,31 @@ impl Engine {
 
     /// Bookkeeping when an item ticks, whoever ticked it.
     fn on_ticked(&mut self, item: &str) {
-        match item {
-            "paraphrase" => self.counters.paraphrases += 1,
-            "acknowledge" => self.counters.acknowledgements += 1,
-            "follow_up" => self.counters.follow_up_ticks += 1,
+        match self.playbook.item(item).map(|i| i.detect) {
+            Some(Detect::Paraphrase) => self.counters.paraphrases += 1,
+            Some(Detect::Acknowledge) => self.counters.acknowledgements += 1,
+            Some(Detect::FollowUp) => self.counters.follow_up_ticks += 1,
             _ => {}
+        }
+    }
+
+    /// Whether the playbook's item of this kind is ticked.
+    fn kind_done(&self, detect: Detect) -> bool {
+        self.playbook
+            .item_for(detect)
+            .is_some_and(|id| self.checklist.is_done(id))
+    }
+
+    fn tick_kind(
+        &mut self,
+        detect: Detect,
+        speaker: Speaker,
+        at: Ms,
+        text: &str,
+        out: &mut Vec<Output>,
+    ) {
+        if let Some(id) = self.playbook.item_for(detect).map(str::to_string) {
+            self.tick_detected(&id, speaker, at, text, out);
         }
     }
 

@@ -1,7 +1,7 @@
 //! The nudge desk: cooldowns per rule, at most one new nudge per gap (urgent ones excepted),
 //! the most important waiting nudge first, and heeded tracking for every nudge shown.
 
-use super::counters::{heeded, Counters};
+use super::counters::{heeded, Counters, Verdict};
 use super::event::Ms;
 use super::output::{Nudge, NudgeRecord, Output, Rule};
 use super::playbook::Playbook;
@@ -103,8 +103,9 @@ impl Desk {
     pub fn release(&mut self, playbook: &Playbook, now: Ms, counters: &Counters) -> Vec<Output> {
         let gap = ms(playbook.nudging.min_gap_s);
         let stale = ms(playbook.nudging.stale_after_s);
-        self.pending
-            .retain(|c| now.saturating_sub(c.at_ms) <= stale);
+        self.pending.retain(|c| {
+            playbook.rule(c.rule).waits_for_screen || now.saturating_sub(c.at_ms) <= stale
+        });
         // Highest priority first; among equals, the oldest.
         self.pending
             .sort_by(|a, b| b.priority.cmp(&a.priority).then(a.at_ms.cmp(&b.at_ms)));
@@ -161,7 +162,10 @@ impl Desk {
         self.open.retain(|o| {
             let window_closed = closing || now >= o.deadline;
             match heeded(o.rule, &o.snapshot, counters, window_closed) {
-                Some(verdict) => {
+                Verdict::Open => true,
+                // Nothing to judge: the record keeps heeded unknown.
+                Verdict::NoChance => false,
+                Verdict::Heeded(verdict) => {
                     if let Some(r) = records.iter_mut().find(|r| r.nudge.id == o.nudge_id) {
                         r.heeded = Some(verdict);
                     }
@@ -173,7 +177,6 @@ impl Desk {
                     });
                     false
                 }
-                None => true,
             }
         });
         out

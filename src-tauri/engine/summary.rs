@@ -14,7 +14,9 @@ impl Engine {
             Some(EndReason::Transferred) => Outcome::Escalated,
             _ if self.transfer_offered => Outcome::Escalated,
             _ if !self.follow_ups.is_empty() => Outcome::FollowUpOwed,
-            _ if self.checklist.is_done("resolve") || self.solution_offered => Outcome::Resolved,
+            _ if self.kind_done(super::Detect::Resolve) || self.solution_offered => {
+                Outcome::Resolved
+            }
             _ => Outcome::Unresolved,
         };
         let nudges = self.desk.records().to_vec();

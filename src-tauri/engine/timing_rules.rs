@@ -4,6 +4,7 @@ use super::language::text::words;
 use super::nudges::Candidate;
 use super::output::{Evidence, Output, Rule};
 use super::pacing::SegmentReport;
+use super::playbook::Detect;
 use super::timefmt::{mmss, ms_from_secs, secs};
 use super::{Engine, Speaker, Utterance};
 
@@ -85,7 +86,7 @@ impl Engine {
         let floor = ms_from_secs(self.playbook.thresholds.listen_floor_s);
         if speaker == Speaker::Customer
             && self.pacing.customer_floor_ms() >= floor
-            && !self.checklist.is_done("listen")
+            && !self.kind_done(Detect::CustomerFloor)
         {
             let evidence = Evidence {
                 at_ms: self.now,
@@ -93,7 +94,9 @@ impl Engine {
                 text: None,
                 by_agent: false,
             };
-            out.extend(self.checklist.tick(&self.playbook, "listen", evidence));
+            if let Some(id) = self.playbook.item_for(Detect::CustomerFloor) {
+                out.extend(self.checklist.tick(&self.playbook, id, evidence));
+            }
         }
     }
 

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::EvalError;
-use crate::engine::{Engine, Event, Ms, Output, Playbook, Rule, Speaker, Utterance};
+use crate::engine::{Coach, Event, Ms, Output, Rule, Speaker, Utterance};
 
 /// Longest call the harness accepts: a day.
 const MAX_CALL_S: f64 = 86_400.0;
@@ -141,9 +140,10 @@ fn overlaps_in_timings(utterances: &[Utterance], min_ms: Ms) -> u32 {
     n
 }
 
-pub fn evaluate_call(path: &Path, playbook: &Arc<Playbook>) -> Result<CallReport, EvalError> {
+pub fn evaluate_call(path: &Path, coach: &Coach) -> Result<CallReport, EvalError> {
+    let playbook = coach.playbook();
     let utterances = read(path)?;
-    let mut engine = Engine::new(playbook.clone());
+    let mut engine = coach.engine();
     let mut by_rule: BTreeMap<String, u32> = BTreeMap::new();
     let mut nudges = 0;
     let mut summary = None;
@@ -188,11 +188,11 @@ pub fn evaluate_call(path: &Path, playbook: &Arc<Playbook>) -> Result<CallReport
 pub fn evaluate_set(
     set: &str,
     files: &[std::path::PathBuf],
-    playbook: &Arc<Playbook>,
+    coach: &Coach,
 ) -> Result<CallSetReport, EvalError> {
     let mut per_call = Vec::new();
     for f in files {
-        per_call.push(evaluate_call(f, playbook)?);
+        per_call.push(evaluate_call(f, coach)?);
     }
     let minutes: f64 = per_call.iter().map(|c| c.minutes).sum();
     let nudges: u32 = per_call.iter().map(|c| c.nudges).sum();

@@ -3,19 +3,20 @@
 //! The data folder holds `olid*.tsv` (boundary vs venting), `mrpc*.txt` (paraphrase) and
 //! `calls_*/` folders of JSONL transcripts; see ../shared/data/README.md for how each maps.
 
+pub mod callcenter;
 pub mod calls;
+pub mod features;
 pub mod metrics;
 pub mod mrpc;
 pub mod olid;
+pub mod probe;
 pub mod table;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::engine::language::{AbuseDetector, ParaphraseDetector};
-use crate::engine::Playbook;
+use crate::engine::Coach;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -40,8 +41,14 @@ pub enum EvalError {
 pub struct Report {
     pub playbook: String,
     pub data: String,
+    /// The language model the engines ran with, or None for the word rules alone.
+    pub language_model: Option<String>,
     pub boundary: Vec<olid::BoundaryReport>,
     pub paraphrase: Vec<mrpc::ParaphraseReport>,
+    pub callcenter_lines: Vec<callcenter::LineSetReport>,
+    pub callcenter_pairs: Vec<callcenter::PairSetReport>,
+    /// Negative phrasing, escalation and hot-button rules on call-centre lines.
+    pub callcenter_rules: Vec<callcenter::RuleSetReport>,
     pub calls: Vec<calls::CallSetReport>,
     /// Every whole call together.
     pub calls_overall: Option<calls::Overall>,
@@ -79,26 +86,38 @@ fn name_of(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Runs every evaluation the folder has data for. `playbook_name` is what the report prints.
-pub fn run(data: &Path, playbook: Arc<Playbook>, playbook_name: &str) -> Result<Report, EvalError> {
+/// The files scripts/train_language.py fits on (ids ending 0-6 only).
+const TRAINED_OLID: &str = "olid_train.tsv";
+const TRAINED_MRPC: &str = "mrpc_train.txt";
+
+/// Runs every evaluation the folders have data for: `data` (the shared evaluation data) and
+/// `own` (the project's call-centre dev sets, `*_dev.tsv`). Every example goes through engines
+/// from `coach`, the way a call would.
+pub fn run(
+    data: &Path,
+    own: Option<&Path>,
+    coach: &Coach,
+    playbook_name: &str,
+) -> Result<Report, EvalError> {
     if !data.is_dir() {
         return Err(EvalError::NoData {
             path: data.to_path_buf(),
             reason: "not a folder".into(),
         });
     }
-    let abuse = AbuseDetector::new(&playbook.language.abuse)
-        .map_err(|e| EvalError::Detector(e.to_string()))?;
-    let paraphrase = ParaphraseDetector::new(&playbook.language.paraphrase)
-        .map_err(|e| EvalError::Detector(e.to_string()))?;
     let mut report = Report {
         playbook: playbook_name.to_string(),
         data: data.display().to_string(),
+        language_model: coach.understanding(),
         boundary: Vec::new(),
         paraphrase: Vec::new(),
+        callcenter_lines: Vec::new(),
+        callcenter_pairs: Vec::new(),
+        callcenter_rules: Vec::new(),
         calls: Vec::new(),
         calls_overall: None,
     };
+    let mut sets: Vec<(String, PathBuf)> = Vec::new();
     for path in sorted_entries(data)? {
         let name = name_of(&path);
         let lower = name.to_lowercase();
@@ -110,25 +129,95 @@ pub fn run(data: &Path, playbook: Arc<Playbook>, playbook_name: &str) -> Result<
             if !files.is_empty() {
                 report
                     .calls
-                    .push(calls::evaluate_set(&name, &files, &playbook)?);
+                    .push(calls::evaluate_set(&name, &files, coach)?);
+            }
+        } else if path.is_dir() && lower == "callcenter" {
+            for f in sorted_entries(&path)? {
+                if f.extension().is_some_and(|e| e == "tsv") {
+                    sets.push((format!("{name}/{}", name_of(&f)), f));
+                }
             }
         } else if lower.starts_with("olid") && lower.ends_with(".tsv") {
             let examples = olid::read(&path)?;
-            report
-                .boundary
-                .push(olid::evaluate(&name, &examples, &abuse));
+            // The training script fits on part of this file; measure on the rest only.
+            let trained_on = lower == TRAINED_OLID;
+            let held: Vec<&olid::Example> = examples
+                .iter()
+                .filter(|e| !trained_on || olid::held_out(e))
+                .collect();
+            let label = if trained_on {
+                format!("{name}, ids ending 7-9 (not trained on)")
+            } else {
+                name.clone()
+            };
+            report.boundary.push(olid::evaluate(&label, &held, coach));
         } else if lower.starts_with("mrpc") && lower.ends_with(".txt") {
             let pairs = mrpc::read(&path)?;
-            report
-                .paraphrase
-                .push(mrpc::evaluate(&name, &pairs, &paraphrase));
+            let trained_on = lower == TRAINED_MRPC;
+            let held: Vec<(usize, &mrpc::Pair)> = pairs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !trained_on || mrpc::held_out(p))
+                .collect();
+            let label = if trained_on {
+                format!("{name}, first ids ending 7-9 (not trained on)")
+            } else {
+                name.clone()
+            };
+            report.paraphrase.push(mrpc::evaluate(&label, &held, coach));
+        }
+    }
+    if let Some(own) = own.filter(|d| d.is_dir()) {
+        for f in sorted_entries(own)? {
+            let n = name_of(&f);
+            if n.ends_with("_dev.tsv") {
+                sets.push((format!("project/{n}"), f));
+            }
+        }
+    }
+    for (name, path) in sets {
+        match callcenter::read(&path)? {
+            Some(callcenter::Set::Lines(lines)) => {
+                for form in [callcenter::Form::Written, callcenter::Form::Asr] {
+                    report
+                        .callcenter_lines
+                        .push(callcenter::evaluate_lines(&name, &lines, form, coach));
+                }
+            }
+            Some(callcenter::Set::Pairs(pairs)) => {
+                for form in [callcenter::Form::Written, callcenter::Form::Asr] {
+                    report
+                        .callcenter_pairs
+                        .push(callcenter::evaluate_pairs(&name, &pairs, form, coach));
+                }
+            }
+            Some(callcenter::Set::AgentLines(lines)) => {
+                for form in [callcenter::Form::Written, callcenter::Form::Asr] {
+                    report
+                        .callcenter_rules
+                        .push(callcenter::evaluate_agent_lines(&name, &lines, form, coach));
+                }
+            }
+            Some(callcenter::Set::Intents(lines)) => {
+                for form in [callcenter::Form::Written, callcenter::Form::Asr] {
+                    report
+                        .callcenter_rules
+                        .extend(callcenter::evaluate_intents(&name, &lines, form, coach));
+                }
+            }
+            None => {}
         }
     }
     report.calls_overall = calls::overall(&report.calls);
-    if report.boundary.is_empty() && report.paraphrase.is_empty() && report.calls.is_empty() {
+    if report.boundary.is_empty()
+        && report.paraphrase.is_empty()
+        && report.calls.is_empty()
+        && report.callcenter_lines.is_empty()
+        && report.callcenter_pairs.is_empty()
+    {
         return Err(EvalError::NoData {
             path: data.to_path_buf(),
-            reason: "no olid*.tsv, mrpc*.txt or calls_*/ inside".into(),
+            reason: "no olid*.tsv, mrpc*.txt, callcenter/ or calls_*/ inside".into(),
         });
     }
     Ok(report)

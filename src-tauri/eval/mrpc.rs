@@ -7,12 +7,14 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::metrics::{Confusion, Rate, Scores};
-use super::EvalError;
+use super::{probe, EvalError};
 use crate::engine::language::overlap::FEATURE_NAMES;
 use crate::engine::language::ParaphraseDetector;
-use crate::engine::Playbook;
+use crate::engine::{Coach, Playbook};
 
 pub struct Pair {
+    /// The first sentence's id.
+    pub id: u64,
     pub customer: String,
     pub agent: String,
     pub paraphrase: bool,
@@ -32,6 +34,8 @@ pub struct ParaphraseReport {
     pub bare: Scores,
     /// The frame with nothing inside it, after each customer sentence.
     pub frame_alone: Rate,
+    /// How many pairs were measured.
+    pub pairs: usize,
     pub mean_us_per_check: f64,
 }
 
@@ -62,6 +66,7 @@ pub fn read(path: &Path) -> Result<Vec<Pair>, EvalError> {
             other => return Err(bad(format!("quality {other:?} is neither 0 nor 1"))),
         };
         out.push(Pair {
+            id: f[1].trim().parse().unwrap_or(0),
             customer: f[3].to_string(),
             agent: f[4].to_string(),
             paraphrase,
@@ -75,20 +80,26 @@ pub fn frame(i: usize, sentence: &str) -> String {
     format!("{before} {sentence} {after}").trim().to_string()
 }
 
-pub fn evaluate(file: &str, pairs: &[Pair], detector: &ParaphraseDetector) -> ParaphraseReport {
+/// Pairs whose first id ends in 7, 8 or 9: the ones scripts/train_language.py leaves out.
+pub fn held_out(p: &Pair) -> bool {
+    p.id % 10 >= 7
+}
+
+/// Each pair through whole engines: bare, framed, and the frame alone.
+pub fn evaluate(file: &str, pairs: &[(usize, &Pair)], coach: &Coach) -> ParaphraseReport {
     let mut framed = Confusion::default();
     let mut bare = Confusion::default();
     let mut frame_alone = Rate::default();
     let started = Instant::now();
-    for (i, p) in pairs.iter().enumerate() {
+    for &(i, p) in pairs {
         let customer = [p.customer.as_str()];
         bare.add(
             p.paraphrase,
-            detector.check(&customer, &p.agent).is_paraphrase,
+            probe::reply(coach, &customer, &p.agent).paraphrase,
         );
-        let v = detector.check(&customer, &frame(i, &p.agent));
-        framed.add(p.paraphrase, v.is_paraphrase);
-        frame_alone.add(detector.check(&customer, &frame(i, "")).is_paraphrase);
+        let framed_tick = probe::reply(coach, &customer, &frame(i, &p.agent)).paraphrase;
+        framed.add(p.paraphrase, framed_tick);
+        frame_alone.add(probe::reply(coach, &customer, &frame(i, "")).paraphrase);
     }
     let elapsed = started.elapsed().as_secs_f64();
     ParaphraseReport {
@@ -96,6 +107,7 @@ pub fn evaluate(file: &str, pairs: &[Pair], detector: &ParaphraseDetector) -> Pa
         framed: framed.scores(),
         bare: bare.scores(),
         frame_alone,
+        pairs: pairs.len(),
         mean_us_per_check: elapsed * 1e6 / (3 * pairs.len()).max(1) as f64,
     }
 }

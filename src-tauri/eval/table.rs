@@ -19,8 +19,85 @@ pub fn render(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "playbook: {}", r.playbook);
     let _ = writeln!(out, "data:     {}", r.data);
+    let _ = writeln!(
+        out,
+        "language: {}",
+        r.language_model.as_deref().unwrap_or("word rules only")
+    );
+    if !r.callcenter_lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "\ncall-centre lines: boundary (abuse vs venting + ordinary)"
+        );
+    }
+    for l in &r.callcenter_lines {
+        let c = l.boundary.counts;
+        let _ = writeln!(
+            out,
+            "  {:<34} {:<7} P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {})  venting flagged {}/{}  ordinary flagged {}/{}",
+            l.file,
+            l.form.label(),
+            l.boundary.precision,
+            l.boundary.recall,
+            l.boundary.f1,
+            c.tp,
+            c.fp,
+            c.fn_,
+            l.venting_flagged.flagged,
+            l.venting_flagged.n,
+            l.ordinary_flagged.flagged,
+            l.ordinary_flagged.n
+        );
+    }
+    if !r.callcenter_rules.is_empty() {
+        let _ = writeln!(out, "\ncall-centre rules");
+    }
+    for x in &r.callcenter_rules {
+        let c = x.scores.counts;
+        let _ = writeln!(
+            out,
+            "  {:<34} {:<7} {:<18} P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {})  near misses flagged {}/{}",
+            x.file,
+            x.form.label(),
+            x.rule,
+            x.scores.precision,
+            x.scores.recall,
+            x.scores.f1,
+            c.tp,
+            c.fp,
+            c.fn_,
+            x.near_misses_flagged.flagged,
+            x.near_misses_flagged.n
+        );
+    }
+    if !r.callcenter_pairs.is_empty() {
+        let _ = writeln!(out, "\ncall-centre replies: paraphrase and acknowledge");
+    }
+    for p in &r.callcenter_pairs {
+        let (pc, ac) = (p.paraphrase.counts, p.acknowledge.counts);
+        let _ = writeln!(
+            out,
+            "  {:<34} {:<7} paraphrase R {:.3} (tp {} fn {}) near misses ticked {}/{}   acknowledge R {:.3} (tp {} fn {}) non-acks ticked {}/{}",
+            p.file,
+            p.form.label(),
+            p.paraphrase.recall,
+            pc.tp,
+            pc.fn_,
+            pc.fp,
+            pc.fp + pc.tn,
+            p.acknowledge.recall,
+            ac.tp,
+            ac.fn_,
+            ac.fp,
+            ac.fp + ac.tn
+        );
+    }
     for b in &r.boundary {
-        let _ = writeln!(out, "\nboundary vs venting ({})", b.file);
+        let _ = writeln!(
+            out,
+            "\nboundary vs venting ({}, {} tweets)",
+            b.file, b.lines
+        );
         prf(&mut out, "boundary (IND at you vs NOT+UNT)", &b.boundary);
         prf(&mut out, "strict (all others negative)", &b.boundary_strict);
         let _ = writeln!(
@@ -45,7 +122,7 @@ pub fn render(r: &Report) -> String {
         );
     }
     for p in &r.paraphrase {
-        let _ = writeln!(out, "\nparaphrase ({})", p.file);
+        let _ = writeln!(out, "\nparaphrase ({}, {} pairs)", p.file, p.pairs);
         prf(&mut out, "with a restatement frame", &p.framed);
         prf(&mut out, "bare sentence", &p.bare);
         let _ = writeln!(

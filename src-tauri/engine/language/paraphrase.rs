@@ -28,6 +28,10 @@ pub struct ParaphraseConfig {
     /// Filler words set aside with a frame they touch ("so", "that", "okay").
     #[serde(default)]
     pub frame_fillers: Vec<String>,
+    /// Openings that hand the customer's situation back ("so you ...", "right, so you ..."):
+    /// an order phrase right after one is the customer's need restated, not an instruction.
+    #[serde(default)]
+    pub restatement_openers: Vec<String>,
     /// Fewest content words the restatement must carry once the frame is set aside.
     pub min_content_words: usize,
     /// Score needed with a frame or check-back, and without one.
@@ -77,8 +81,20 @@ impl ParaphraseDetector {
         })
     }
 
-    /// `customer_recent`: the customer's recent utterances, oldest first.
-    pub fn check(&self, customer_recent: &[&str], agent: &str) -> ParaphraseVerdict {
+    /// The line opens by handing the customer's situation back: an opener, then "you".
+    pub fn opens_as_restatement(&self, w: &[String]) -> bool {
+        self.config.restatement_openers.iter().any(|o| {
+            let o = words(o);
+            !o.is_empty()
+                && w.len() > o.len()
+                && w[..o.len()] == o[..]
+                && matches!(w[o.len()].as_str(), "you" | "you've" | "you're" | "your")
+        })
+    }
+
+    /// The agent's words with the restatement frame, check-back and their fillers set aside,
+    /// and whether there was a frame.
+    pub fn strip_frame(&self, agent: &str) -> (Vec<String>, bool) {
         let all = words(agent);
         let mut keep = vec![true; all.len()];
         let mut framed = false;
@@ -108,6 +124,12 @@ impl ParaphraseDetector {
             .filter(|(_, k)| **k)
             .map(|(w, _)| w)
             .collect();
+        (rest, framed)
+    }
+
+    /// `customer_recent`: the customer's recent utterances, oldest first.
+    pub fn check(&self, customer_recent: &[&str], agent: &str) -> ParaphraseVerdict {
+        let (rest, framed) = self.strip_frame(agent);
         let agent_side = Side::new(&rest, agent, &self.synonyms);
         let content_words = rest.iter().filter(|w| !is_stopword(w)).count();
         let not = ParaphraseVerdict {

@@ -87,6 +87,14 @@ impl Playbook {
         self.items.iter().find(|i| i.id == id)
     }
 
+    /// The id of the (first) item ticked by this kind of detection.
+    pub fn item_for(&self, detect: Detect) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|i| i.detect == detect)
+            .map(|i| i.id.as_str())
+    }
+
     pub fn phase_index(&self, id: &str) -> Option<usize> {
         self.phases.iter().position(|p| p.id == id)
     }

@@ -41,10 +41,40 @@ pub enum Detect {
     Phrases,
     /// A restatement of the customer's concern (the paraphrase detector).
     Paraphrase,
+    /// The agent names the customer's feeling or situation (the acknowledgement detector; the
+    /// item's phrases are the word-rule fallback).
+    Acknowledge,
+    /// Solution language, ticked only once the concern was restated; the item's phrases add to
+    /// the playbook's solution phrases.
+    Resolve,
     /// The customer held the floor long enough without being interrupted.
     CustomerFloor,
     /// Only the agent's hotkey ticks it.
     Manual,
+    /// Ticked by the agent when a promised follow-up is scheduled.
+    FollowUp,
+}
+
+impl Detect {
+    /// Kinds the engine's rules lean on: a playbook has exactly one item of each.
+    pub const REQUIRED: [Detect; 4] = [
+        Detect::CustomerFloor,
+        Detect::Acknowledge,
+        Detect::Paraphrase,
+        Detect::Resolve,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Detect::Phrases => "phrases",
+            Detect::Paraphrase => "paraphrase",
+            Detect::Acknowledge => "acknowledge",
+            Detect::Resolve => "resolve",
+            Detect::CustomerFloor => "customer_floor",
+            Detect::Manual => "manual",
+            Detect::FollowUp => "follow_up",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,6 +147,9 @@ pub struct RuleText {
     pub heeded_within_s: f32,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Never dropped as stale behind other nudges: it waits for the screen (the third apology).
+    #[serde(default)]
+    pub waits_for_screen: bool,
 }
 
 fn yes() -> bool {
@@ -148,6 +181,9 @@ pub struct EscalationKind {
     pub headline: String,
     pub script: String,
     pub phrases: Vec<String>,
+    /// Longer phrases that contain one of `phrases` but are no escalation ("my manager asked me").
+    #[serde(default)]
+    pub except: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,6 +198,9 @@ pub struct Phrases {
     pub hot_button: Vec<String>,
     /// Offering a transfer or a supervisor (heeds an escalation nudge).
     pub transfer: Vec<String>,
+    /// The agent stating a boundary or steering back to the problem (heeds a boundary nudge).
+    #[serde(default)]
+    pub boundary_stated: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,6 +211,10 @@ pub struct Rephrase {
     /// Longer phrases that contain `phrase` but are fine ("i can't wait").
     #[serde(default)]
     pub except: Vec<String>,
+    /// Fine inside the agent's restatement of the customer's own need ("so you need to get
+    /// the refund before you fly"): it says what the customer needs, not what they must do.
+    #[serde(default)]
+    pub fine_in_restatement: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,19 +6,6 @@ use super::model::*;
 use crate::engine::language::{AbuseDetector, ParaphraseDetector, PhraseSet};
 use crate::engine::output::Rule;
 
-/// Items the engine's rules refer to by id.
-pub const REQUIRED_ITEMS: [&str; 9] = [
-    "open",
-    "listen",
-    "acknowledge",
-    "paraphrase",
-    "apologize",
-    "resolve",
-    "expectations",
-    "close",
-    "follow_up",
-];
-
 const MAX_HEADLINE_WORDS: usize = 8;
 
 pub struct Violation {
@@ -132,21 +119,25 @@ fn validate_phases_and_items(p: &Playbook) -> Result<(), Violation> {
         PhraseSet::new(&item.phrases)
             .map_err(|e| Violation::nth("items", i, "phrases", e.to_string()))?;
     }
-    for required in REQUIRED_ITEMS {
-        if !item_ids.contains(required) {
+    for required in Detect::REQUIRED {
+        let n = p.items.iter().filter(|i| i.detect == required).count();
+        if n != 1 {
             return Err(Violation::at(
                 "",
                 "items",
-                format!("is missing the checklist item {required:?}"),
+                format!(
+                    "needs exactly one item with detect = {:?} (found {n})",
+                    required.name()
+                ),
             ));
         }
     }
-    let pos = |id: &str| p.items.iter().position(|i| i.id == id);
-    if pos("paraphrase") > pos("resolve") {
+    let pos = |d: Detect| p.items.iter().position(|i| i.detect == d);
+    if pos(Detect::Paraphrase) > pos(Detect::Resolve) {
         return Err(Violation::at(
             "",
             "items",
-            "must list \"paraphrase\" before \"resolve\"",
+            "must list the detect = \"paraphrase\" item before the detect = \"resolve\" one",
         ));
     }
     Ok(())
@@ -315,6 +306,9 @@ fn validate_phrases(p: &Playbook) -> Result<(), Violation> {
         }
         PhraseSet::new(list).map_err(|e| Violation::at("phrases", key, e.to_string()))?;
     }
+    // May be empty: a boundary nudge is then never counted heeded.
+    PhraseSet::new(&ph.boundary_stated)
+        .map_err(|e| Violation::at("phrases", "boundary_stated", e.to_string()))?;
     AbuseDetector::new(&p.language.abuse)
         .map_err(|e| Violation::at("language.abuse", "", e.to_string()))?;
     ParaphraseDetector::new(&p.language.paraphrase)

@@ -1,0 +1,230 @@
+//! The trained heads of the semantic layer: small linear models over the sentence embedding
+//! and the grammar features, fitted offline by scripts/train_language.py and committed as
+//! assets/models/language-heads.json. Reading them is pure (the file is compiled in).
+
+use serde::Deserialize;
+
+use super::features::{ACKNOWLEDGE_FEATURES, BOUNDARY_FEATURES, PARAPHRASE_FEATURES};
+
+const BUILTIN: &str = include_str!("../../../assets/models/language-heads.json");
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HeadsError {
+    #[error("language heads: {0}")]
+    Parse(String),
+    #[error("language heads: {head} expects {expected} inputs, has {got} weights")]
+    Width {
+        head: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    #[error(
+        "language heads: {head} was trained on features {trained:?}, this build computes {ours:?}"
+    )]
+    Features {
+        head: &'static str,
+        trained: Vec<String>,
+        ours: Vec<String>,
+    },
+}
+
+/// Softmax over classes: one weight row and one bias per class.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Multiclass {
+    pub classes: Vec<String>,
+    pub features: Vec<String>,
+    pub weights: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+}
+
+/// One logistic unit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Binary {
+    pub features: Vec<String>,
+    pub weights: Vec<f32>,
+    pub bias: f32,
+    /// The probability at or above which the head says yes (chosen on held-out data).
+    pub threshold: f32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BoundaryHead {
+    #[serde(flatten)]
+    pub model: Multiclass,
+    /// P(abuse) at or above which the ladder climbs.
+    pub abuse_threshold: f32,
+    /// P(venting) at or above which the reply should acknowledge.
+    pub venting_threshold: f32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Heads {
+    pub embedder: String,
+    pub dimensions: usize,
+    pub boundary: BoundaryHead,
+    pub paraphrase: Binary,
+    pub acknowledge: Binary,
+    /// Where the training data came from, for the record.
+    #[serde(default)]
+    pub trained_on: Vec<String>,
+}
+
+fn dot(w: &[f32], parts: &[&[f32]]) -> f32 {
+    let mut sum = 0.0;
+    let mut i = 0;
+    for part in parts {
+        for x in *part {
+            sum += w.get(i).copied().unwrap_or(0.0) * x;
+            i += 1;
+        }
+    }
+    sum
+}
+
+pub fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+impl Multiclass {
+    /// Class probabilities for the inputs given as consecutive slices.
+    pub fn probabilities(&self, parts: &[&[f32]]) -> Vec<f32> {
+        let z: Vec<f32> = self
+            .weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| dot(w, parts) + b)
+            .collect();
+        let max = z.iter().copied().fold(f32::MIN, f32::max);
+        let e: Vec<f32> = z.iter().map(|v| (v - max).exp()).collect();
+        let total: f32 = e.iter().sum();
+        e.iter().map(|v| v / total).collect()
+    }
+
+    pub fn probability_of(&self, class: &str, parts: &[&[f32]]) -> f32 {
+        let p = self.probabilities(parts);
+        self.classes
+            .iter()
+            .position(|c| c == class)
+            .and_then(|i| p.get(i).copied())
+            .unwrap_or(0.0)
+    }
+}
+
+impl Binary {
+    pub fn probability(&self, parts: &[&[f32]]) -> f32 {
+        sigmoid(dot(&self.weights, parts) + self.bias)
+    }
+}
+
+fn check_features(
+    head: &'static str,
+    trained: &[String],
+    ours: &[&str],
+    with_embedding: bool,
+    dims: usize,
+    width: usize,
+) -> Result<(), HeadsError> {
+    let named: Vec<&String> = trained.iter().filter(|f| !f.starts_with("emb")).collect();
+    if named.len() != ours.len() || named.iter().zip(ours).any(|(a, b)| a.as_str() != *b) {
+        return Err(HeadsError::Features {
+            head,
+            trained: named.into_iter().cloned().collect(),
+            ours: ours.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+    let expected = ours.len() + if with_embedding { dims } else { 0 };
+    if width != expected || trained.len() != expected {
+        return Err(HeadsError::Width {
+            head,
+            expected,
+            got: width,
+        });
+    }
+    Ok(())
+}
+
+impl Heads {
+    pub fn parse(json: &str) -> Result<Heads, HeadsError> {
+        let h: Heads = serde_json::from_str(json).map_err(|e| HeadsError::Parse(e.to_string()))?;
+        let b = &h.boundary.model;
+        if b.classes.len() != b.weights.len() || b.classes.len() != b.bias.len() {
+            return Err(HeadsError::Parse(
+                "boundary classes, weights and bias differ in length".into(),
+            ));
+        }
+        for (row, cls) in b.weights.iter().zip(&b.classes) {
+            if !["ordinary", "venting", "abuse"].contains(&cls.as_str()) {
+                return Err(HeadsError::Parse(format!("unknown boundary class {cls:?}")));
+            }
+            check_features(
+                "boundary",
+                &b.features,
+                BOUNDARY_FEATURES,
+                true,
+                h.dimensions,
+                row.len(),
+            )?;
+        }
+        let p = &h.paraphrase;
+        check_features(
+            "paraphrase",
+            &p.features,
+            PARAPHRASE_FEATURES,
+            false,
+            h.dimensions,
+            p.weights.len(),
+        )?;
+        let a = &h.acknowledge;
+        check_features(
+            "acknowledge",
+            &a.features,
+            ACKNOWLEDGE_FEATURES,
+            true,
+            h.dimensions,
+            a.weights.len(),
+        )?;
+        Ok(h)
+    }
+
+    /// The heads this build ships.
+    pub fn builtin() -> Result<Heads, HeadsError> {
+        Heads::parse(BUILTIN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_heads_match_this_build() {
+        let h = Heads::builtin().expect("the committed heads parse and match the features");
+        assert_eq!(h.dimensions, 384);
+        assert!(h.boundary.abuse_threshold > 0.0 && h.boundary.abuse_threshold < 1.0);
+    }
+
+    #[test]
+    fn softmax_sums_to_one() {
+        let m = Multiclass {
+            classes: vec!["ordinary".into(), "abuse".into()],
+            features: vec!["x".into()],
+            weights: vec![vec![1.0], vec![-1.0]],
+            bias: vec![0.0, 0.5],
+        };
+        let p = m.probabilities(&[&[2.0]]);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(p[0] > p[1]);
+        assert!(m.probability_of("abuse", &[&[-3.0]]) > 0.9);
+        assert_eq!(m.probability_of("venting", &[&[0.0]]), 0.0);
+    }
+
+    #[test]
+    fn mismatched_features_are_refused() {
+        let bad = BUILTIN.replacen("\"second_person\"", "\"second_persons\"", 1);
+        assert!(matches!(
+            Heads::parse(&bad),
+            Err(HeadsError::Features { .. })
+        ));
+        assert!(matches!(Heads::parse("{"), Err(HeadsError::Parse(_))));
+    }
+}

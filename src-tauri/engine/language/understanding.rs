@@ -1,0 +1,176 @@
+//! The semantic layer: one embedding per utterance, read by the trained heads for boundary,
+//! paraphrase and acknowledgement, with the word rules' findings among their inputs. Built when
+//! an embedder is available; without one the engine uses the word rules alone.
+
+use std::sync::Arc;
+
+use super::abuse::{AbuseConfig, AbuseKind, AbuseVerdict};
+use super::features::{self, Grammar, PairInputs};
+use super::heads::{Heads, HeadsError};
+use super::paraphrase::{ParaphraseDetector, ParaphraseVerdict};
+use super::phrases::{PhraseError, PhraseSet};
+use super::semantic::{Embedder, Embedding};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UnderstandingError {
+    #[error(transparent)]
+    Heads(#[from] HeadsError),
+    #[error("language heads need {heads} dimensions, the embedder gives {embedder}")]
+    Dimensions { heads: usize, embedder: usize },
+    #[error("abuse word lists: {0}")]
+    Phrases(#[from] PhraseError),
+}
+
+/// The boundary head's reading of one customer line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundaryReading {
+    pub abuse: f32,
+    pub venting: f32,
+    pub verdict: AbuseVerdict,
+}
+
+#[derive(Clone)]
+pub struct Understanding {
+    embedder: Arc<dyn Embedder>,
+    heads: Arc<Heads>,
+    grammar: Grammar,
+}
+
+/// A short quote of the line for a nudge's reason.
+fn cue_of(text: &str) -> String {
+    let w: Vec<&str> = text.split_whitespace().collect();
+    let mut cue = w.iter().take(8).copied().collect::<Vec<_>>().join(" ");
+    if w.len() > 8 {
+        cue.push('…');
+    }
+    cue
+}
+
+impl Understanding {
+    pub fn new(
+        embedder: Arc<dyn Embedder>,
+        abuse: &AbuseConfig,
+    ) -> Result<Understanding, UnderstandingError> {
+        let heads = Heads::builtin()?;
+        if heads.dimensions != embedder.dimensions() {
+            return Err(UnderstandingError::Dimensions {
+                heads: heads.dimensions,
+                embedder: embedder.dimensions(),
+            });
+        }
+        Ok(Understanding {
+            embedder,
+            heads: Arc::new(heads),
+            grammar: Grammar::new(abuse)?,
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        self.embedder.describe()
+    }
+
+    /// None when the model failed on this line; the caller falls back to the rules for it.
+    pub fn embed(&self, text: &str) -> Option<Embedding> {
+        self.embedder.embed(text).ok()
+    }
+
+    pub fn boundary(&self, text: &str, emb: &Embedding, rules: &AbuseVerdict) -> BoundaryReading {
+        let g = self.grammar.boundary(text, rules);
+        let head = &self.heads.boundary;
+        let p = head.model.probabilities(&[emb.as_slice(), &g]);
+        let of = |class: &str| {
+            head.model
+                .classes
+                .iter()
+                .position(|c| c == class)
+                .and_then(|i| p.get(i).copied())
+                .unwrap_or(0.0)
+        };
+        let (abuse, venting) = (of("abuse"), of("venting"));
+        let verdict = if abuse >= head.abuse_threshold {
+            match rules {
+                // The rules name the kind and the words when they saw it too.
+                AbuseVerdict::Abuse { kind, cue, .. } => AbuseVerdict::Abuse {
+                    kind: *kind,
+                    cue: cue.clone(),
+                    score: abuse,
+                },
+                _ => AbuseVerdict::Abuse {
+                    kind: AbuseKind::Insult,
+                    cue: cue_of(text),
+                    score: abuse,
+                },
+            }
+        } else if venting >= head.venting_threshold || matches!(rules, AbuseVerdict::Venting { .. })
+        {
+            match rules {
+                AbuseVerdict::Venting { cue } => AbuseVerdict::Venting { cue: cue.clone() },
+                _ => AbuseVerdict::Venting { cue: cue_of(text) },
+            }
+        } else {
+            AbuseVerdict::Clean
+        };
+        BoundaryReading {
+            abuse,
+            venting,
+            verdict,
+        }
+    }
+
+    /// P(the agent's line restates the customer's recent concern).
+    pub fn paraphrase(
+        &self,
+        detector: &ParaphraseDetector,
+        rules: &ParaphraseVerdict,
+        customer: &[&str],
+        customer_embeddings: &[Embedding],
+        agent: &str,
+        agent_embedding: &Embedding,
+    ) -> f32 {
+        let (core, framed) = detector.strip_frame(agent);
+        let core_embedding = if framed && !core.is_empty() {
+            self.embed(&core.join(" "))
+                .unwrap_or_else(|| agent_embedding.clone())
+        } else {
+            agent_embedding.clone()
+        };
+        let x = features::paraphrase(
+            detector,
+            rules,
+            &PairInputs {
+                customer,
+                customer_embeddings,
+                agent,
+                agent_embedding,
+                core_embedding: &core_embedding,
+            },
+        );
+        self.heads.paraphrase.probability(&[&x])
+    }
+
+    pub fn paraphrase_threshold(&self) -> f32 {
+        self.heads.paraphrase.threshold
+    }
+
+    /// P(the agent's line names the customer's feeling or situation).
+    pub fn acknowledge(
+        &self,
+        phrases: &PhraseSet,
+        customer_embeddings: &[Embedding],
+        agent: &str,
+        agent_embedding: &Embedding,
+    ) -> f32 {
+        let x = features::acknowledge(phrases, customer_embeddings, agent, agent_embedding);
+        self.heads
+            .acknowledge
+            .probability(&[agent_embedding.as_slice(), &x])
+    }
+
+    pub fn acknowledge_threshold(&self) -> f32 {
+        self.heads.acknowledge.threshold
+    }
+
+    pub fn grammar(&self) -> &Grammar {
+        &self.grammar
+    }
+}

@@ -178,16 +178,16 @@ def mrpc_rows(data):
     return out
 
 
-def fit(x, y, w, c, multi=False):
-    m = LogisticRegression(C=c, max_iter=3000, class_weight=None)
+def fit(x, y, w, c, balanced=False):
+    m = LogisticRegression(C=c, max_iter=3000, class_weight="balanced" if balanced else None)
     m.fit(x, y, sample_weight=w)
     return m
 
 
-def out_of_fold(x, y, w, c, strat):
+def out_of_fold(x, y, w, c, strat, balanced=False):
     oof = np.zeros((len(y), len(np.unique(y))))
     for tr, te in StratifiedKFold(5, shuffle=True, random_state=7).split(x, strat):
-        m = fit(x[tr], y[tr], w[tr], c)
+        m = fit(x[tr], y[tr], w[tr], c, balanced)
         oof[te] = m.predict_proba(x[te])
     return oof
 
@@ -257,12 +257,12 @@ def boundary(parley, data, convabuse):
     return head, report, dims
 
 
-def binary_head(x, y, w, strat, c, min_precision, names, mask=None):
+def binary_head(x, y, w, strat, c, min_precision, names, mask=None, balanced=False):
     yb = y.astype(int)
-    oof = out_of_fold(x, yb, w, c, strat)[:, 1]
+    oof = out_of_fold(x, yb, w, c, strat, balanced)[:, 1]
     mask = np.ones(len(y), bool) if mask is None else mask
     th, rec, prec = pick_threshold(oof, y.astype(bool), mask, min_precision)
-    m = fit(x, yb, w, c)
+    m = fit(x, yb, w, c, balanced)
     head = {
         "features": names,
         "weights": [round(float(v), 6) for v in m.coef_[0]],
@@ -279,12 +279,12 @@ def pairs(parley, data, dims):
         yes = r["label"] == "yes"
         for cust, agent in {(r["customer"], r["agent"]), (asr(r["customer"]), asr(r["agent"]))}:
             if r["kind"] == "paraphrase":
-                para_rows.append((cust, agent, yes, "own"))
+                para_rows.append((cust, agent, yes, "own", True))
             else:
                 ack_rows.append((cust, agent, yes, "own"))
                 # Naming a feeling is not restating the concern.
-                para_rows.append((cust, agent, False, "own"))
-    para_rows += [(a, b, y, "mrpc") for a, b, y in mrpc_rows(data)]
+                para_rows.append((cust, agent, False, "own", False))
+    para_rows += [(a, b, y, "mrpc", False) for a, b, y in mrpc_rows(data)]
     all_rows = para_rows + ack_rows
     feats = features(parley, "pairs", [(r[0], r[1]) for r in all_rows])
     pf, af = feats[: len(para_rows)], feats[len(para_rows):]
@@ -293,10 +293,15 @@ def pairs(parley, data, dims):
     y = np.array([r[2] for r in para_rows])
     n_own = sum(1 for r in para_rows if r[3] == "own")
     n_mrpc = len(para_rows) - n_own
-    w = np.array([1.0 if r[3] == "own" else n_own / max(n_mrpc, 1) for r in para_rows])
+    # News sentences teach similarity in general; call-centre pairs outweigh them ten to one.
+    w = np.array([1.0 if r[3] == "own" else n_own / max(n_mrpc, 1) / 10.0 for r in para_rows])
     strat = np.array([str(r[2]) + r[3] for r in para_rows])
-    own_mask = np.array([r[3] == "own" for r in para_rows])
-    para, para_report = binary_head(x, y, w, strat, 1.0, 0.95, PARAPHRASE_FEATURES, own_mask)
+    # Precision is judged on the restatement pairs (acknowledgements stand in as negatives in
+    # training only: naming a feeling may well restate the situation too).
+    own_mask = np.array([r[3] == "own" and r[4] for r in para_rows])
+    para, para_report = binary_head(
+        x, y, w, strat, 1.0, 0.92, PARAPHRASE_FEATURES, own_mask, balanced=True
+    )
 
     x = np.array([f["agent_emb"] + f["acknowledge"] for f in af], dtype=np.float32)
     y = np.array([r[2] for r in ack_rows])

@@ -77,7 +77,7 @@ pub struct Replay {
 impl Replay {
     pub fn new(playbook: Arc<Playbook>, file: &Path, speed: Speed) -> Replay {
         Replay {
-            engine: Engine::new(playbook),
+            engine: crate::models::coach(playbook).engine(),
             speed,
             started: Instant::now(),
             file: file.to_path_buf(),

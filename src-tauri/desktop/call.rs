@@ -81,7 +81,7 @@ impl LiveCall {
         source_name: String,
     ) -> LiveCall {
         LiveCall {
-            engine: Engine::new(playbook),
+            engine: crate::models::coach(playbook).engine(),
             clock,
             source,
             replay: None,

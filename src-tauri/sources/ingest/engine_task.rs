@@ -287,7 +287,7 @@ impl TaskState {
         self.calls += 1;
         Stats::bump(&self.stats.calls);
         self.call = Some(LiveCall {
-            engine: Engine::new(self.playbook.clone()),
+            engine: crate::models::coach(self.playbook.clone()).engine(),
             id: self.calls,
             source_ms: event.at_ms(),
             fed_ms: event.at_ms(),

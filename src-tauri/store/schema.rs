@@ -170,6 +170,12 @@ pub fn version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
 /// Brings the schema up to `target` (normally [`LATEST`]), one transaction per step.
 pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<(), StoreError> {
     let found = version(conn, path)?;
+    if found < 0 {
+        return Err(StoreError::BadVersion {
+            path: path.to_path_buf(),
+            found,
+        });
+    }
     if found > LATEST {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),

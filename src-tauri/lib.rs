@@ -9,6 +9,7 @@ pub mod eval;
 pub mod replay;
 pub mod sources;
 pub mod store;
+pub mod team;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

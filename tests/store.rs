@@ -242,7 +242,10 @@ fn a_negative_schema_version_is_refused_naming_the_file() {
         .pragma_update(None, "user_version", -3)
         .unwrap();
     let err = Store::open(&path).err().expect("refused");
-    assert!(matches!(err, StoreError::BadVersion { found: -3, .. }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::BadVersion { found: -3, .. }),
+        "{err:?}"
+    );
     let msg = err.to_string();
     assert!(
         msg.contains("sessions.db") && msg.contains("-3") && msg.contains("move it aside"),

@@ -5,6 +5,7 @@ mod live;
 mod render;
 mod replay;
 pub mod sessions;
+pub mod team;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +36,10 @@ pub enum Command {
     Send(live::SendArgs),
     /// Measure the detectors and whole calls on evaluation data.
     Eval(eval::EvalArgs),
+    /// The team server: set it up, add agents and leads, connect to it.
+    Team(team::TeamArgs),
+    /// Push finished sessions waiting in the outbox to the team server.
+    Sync(team::SyncArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,5 +75,7 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::Serve(args) => live::serve(args),
         Command::Send(args) => live::send(args),
         Command::Eval(args) => eval::run(args),
+        Command::Team(args) => team::run_team(args),
+        Command::Sync(args) => team::run_sync(args),
     }
 }

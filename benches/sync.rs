@@ -102,6 +102,17 @@ fn main() {
     store
         .import(calls("bench_agent", sessions, 1_700_000_000_000))
         .expect("import");
+    // The local half alone: reading what a push sends.
+    let due = store.outbox_due(now_ms(), sessions as i64).expect("outbox");
+    let t = Instant::now();
+    for item in &due {
+        store.sync_payload(item.session_id).expect("payload");
+    }
+    println!(
+        "sync: reading {} payloads from the local store: {:.2} ms each",
+        due.len(),
+        t.elapsed().as_secs_f64() * 1000.0 / due.len().max(1) as f64
+    );
     let opts = PushOptions::default();
     let t = Instant::now();
     let r = team::push(&store, &url, &opts, |_| {}).expect("push");
@@ -157,7 +168,7 @@ fn main() {
             'Call about ' || (ARRAY['billing','refund','outage','contract','password'])[1 + g % 5],
             'customer: my ' || (ARRAY['bill','router','parcel','meter','account'])[1 + g % 5] || ' word' || (g % 997),
             '[]', '[]', '[]', '[]'
-         FROM generate_series(1, {on_server}) g;
+         FROM generate_series(1::bigint, {on_server}) g;
          ANALYZE parley.sessions;"
     ))
     .expect("fill");

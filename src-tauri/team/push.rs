@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use postgres::Client;
+use postgres::{Client, Statement};
 use serde::Serialize;
 
 use super::{ServerUrl, TeamError};
@@ -28,6 +28,9 @@ pub struct PushOptions {
     pub batch: i64,
     /// Wait between sessions (tests use it to stop the server mid-push).
     pub pace: Duration,
+    /// Sessions the server has committed before their outbox rows are removed together. A crash
+    /// in between only means those are sent again, which changes nothing.
+    pub ack_every: usize,
 }
 
 impl Default for PushOptions {
@@ -38,6 +41,7 @@ impl Default for PushOptions {
             backoff_max: Duration::from_secs(30),
             batch: 200,
             pace: Duration::ZERO,
+            ack_every: 50,
         }
     }
 }
@@ -81,7 +85,53 @@ pub fn push(
     mut progress: impl FnMut(Progress<'_>),
 ) -> Result<PushReport, TeamError> {
     let mut report = PushReport::default();
-    let mut client: Option<Client> = None;
+    let mut acks = Acks {
+        store,
+        pending: Vec::new(),
+        every: opts.ack_every.max(1),
+    };
+    let result = push_loop(store, url, opts, &mut progress, &mut report, &mut acks);
+    // What the server committed is acknowledged even when the push stops early.
+    acks.flush()?;
+    result?;
+    report.left = store.outbox()?.len();
+    Ok(report)
+}
+
+/// Outbox rows to remove, gathered so that one local transaction removes many.
+struct Acks<'a> {
+    store: &'a Store,
+    pending: Vec<(SessionId, i64)>,
+    every: usize,
+}
+
+impl Acks<'_> {
+    fn add(&mut self, id: SessionId, version: i64) -> Result<(), TeamError> {
+        self.pending.push((id, version));
+        if self.pending.len() >= self.every {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), TeamError> {
+        if !self.pending.is_empty() {
+            self.store.outbox_done_many(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+}
+
+fn push_loop(
+    store: &Store,
+    url: &ServerUrl,
+    opts: &PushOptions,
+    progress: &mut impl FnMut(Progress<'_>),
+    report: &mut PushReport,
+    acks: &mut Acks<'_>,
+) -> Result<(), TeamError> {
+    let mut client: Option<Conn> = None;
     let mut tried: HashSet<SessionId> = HashSet::new();
     let mut attempt = 0u32;
     loop {
@@ -102,7 +152,7 @@ pub fn push(
             loop {
                 let result = match client.as_mut() {
                     Some(c) => send(c, url, &payload),
-                    None => url.connect().and_then(|mut c| {
+                    None => Conn::open(url).and_then(|mut c| {
                         let r = send(&mut c, url, &payload);
                         client = Some(c);
                         r
@@ -111,7 +161,7 @@ pub fn push(
                 match result {
                     Ok(changed) => {
                         attempt = 0;
-                        store.outbox_done(id, payload.version)?;
+                        acks.add(id, payload.version)?;
                         report.pushed += 1;
                         report.unchanged += usize::from(!changed);
                         progress(Progress::Pushed {
@@ -124,7 +174,6 @@ pub fn push(
                         client = None;
                         attempt += 1;
                         if attempt > opts.retries {
-                            report.left = store.outbox()?.len();
                             return Err(TeamError::Unreachable {
                                 server: url.to_string(),
                                 attempts: attempt,
@@ -161,8 +210,7 @@ pub fn push(
             }
         }
     }
-    report.left = store.outbox()?.len();
-    Ok(report)
+    Ok(())
 }
 
 /// Adds what to do to the refusals a person can act on.
@@ -216,12 +264,36 @@ fn json<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
+/// A connection with the push's statements prepared once (each use is then one round trip).
+struct Conn {
+    client: Client,
+    upsert: Statement,
+    note_version: Statement,
+}
+
+impl Conn {
+    fn open(url: &ServerUrl) -> Result<Conn, TeamError> {
+        let mut client = url.connect()?;
+        let upsert = client
+            .prepare(UPSERT)
+            .map_err(url.sql("preparing the push"))?;
+        let note_version = client
+            .prepare(NOTE_VERSION)
+            .map_err(url.sql("preparing the push"))?;
+        Ok(Conn {
+            client,
+            upsert,
+            note_version,
+        })
+    }
+}
+
 /// Sends one session in one transaction. Returns whether anything on the server changed.
-fn send(client: &mut Client, url: &ServerUrl, p: &SyncPayload) -> Result<bool, TeamError> {
+fn send(conn: &mut Conn, url: &ServerUrl, p: &SyncPayload) -> Result<bool, TeamError> {
     let d = &p.detail;
     let s = &d.session;
     let what = || format!("pushing session {} ({})", s.id, p.uid);
-    let mut tx = client.transaction().map_err(url.sql(what()))?;
+    let mut tx = conn.client.transaction().map_err(url.sql(what()))?;
     let mut rules: Vec<String> = d.nudges.iter().map(|n| n.rule.clone()).collect();
     rules.sort();
     rules.dedup();
@@ -234,7 +306,7 @@ fn send(client: &mut Client, url: &ServerUrl, p: &SyncPayload) -> Result<bool, T
     );
     let changed = tx
         .execute(
-            UPSERT,
+            &conn.upsert,
             &[
                 &p.uid,
                 &s.id,
@@ -267,7 +339,7 @@ fn send(client: &mut Client, url: &ServerUrl, p: &SyncPayload) -> Result<bool, T
     for (seq, v) in d.note_history.iter().enumerate() {
         added += tx
             .execute(
-                NOTE_VERSION,
+                &conn.note_version,
                 &[&p.uid, &(seq as i32), &v.body, &v.saved_at, &v.saved_by],
             )
             .map_err(url.sql(what()))?;

@@ -622,3 +622,44 @@ fn a_push_survives_the_server_going_down_and_the_pusher_being_killed() {
     // And once more: nothing new.
     assert!(sync(&finn_db, &finn).starts_with("pushed 0 session(s)"));
 }
+
+#[test]
+fn the_background_task_pushes_a_finished_call_on_its_own() {
+    let Some(pg) = Pg::start("the_background_task_pushes_a_finished_call_on_its_own") else {
+        return;
+    };
+    ok(&parley(
+        &["team", "setup", "--admin-url", &pg.admin_url()],
+        &[],
+    ));
+    let gail = add(&pg, "add-agent", "gail", "west");
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("gail.db")).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let source = team::background::UrlSource::Fixed(Box::new(ServerUrl::parse(&gail).unwrap()));
+    let task = team::background::start(
+        store.clone(),
+        source,
+        std::time::Duration::from_millis(50),
+        move |line| {
+            // The test may be gone when a late line comes.
+            tx.send(line.to_string()).ok();
+        },
+    )
+    .unwrap();
+    store.import(calls("gail", 2)).unwrap();
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the task reports a push");
+    assert!(
+        line.contains("2 session(s) pushed to gail@127.0.0.1"),
+        "{line}"
+    );
+    assert!(!line.contains(gail.split(['@', ':']).nth(2).unwrap()));
+    drop(task);
+    assert_eq!(
+        count_as(&pg, &gail, "SELECT count(*) FROM parley.sessions"),
+        2
+    );
+    assert!(store.outbox().unwrap().is_empty());
+}

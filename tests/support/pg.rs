@@ -19,7 +19,8 @@ pub struct Pg {
 
 fn find_bin() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("PARLEY_PG_BIN") {
-        return Some(PathBuf::from(dir));
+        let dir = PathBuf::from(dir);
+        return (dir.join("initdb").is_file() && dir.join("pg_ctl").is_file()).then_some(dir);
     }
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {

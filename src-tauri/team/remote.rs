@@ -110,7 +110,15 @@ fn tsquery(text: &str) -> Option<String> {
 
 /// The sessions this role may see that match the filter, a page at a time.
 pub fn list(url: &ServerUrl, f: &SessionFilter) -> Result<Page<TeamRow>, TeamError> {
-    let mut client = url.connect()?;
+    list_on(&mut url.connect()?, url, f)
+}
+
+/// [`list`] on a connection already open (the review window keeps one).
+pub fn list_on(
+    client: &mut postgres::Client,
+    url: &ServerUrl,
+    f: &SessionFilter,
+) -> Result<Page<TeamRow>, TeamError> {
     let mut conds: Vec<String> = Vec::new();
     let mut args: Vec<Box<dyn ToSql + Sync>> = Vec::new();
     let arg = |v: Box<dyn ToSql + Sync>, args: &mut Vec<Box<dyn ToSql + Sync>>| {
@@ -175,9 +183,15 @@ pub fn list(url: &ServerUrl, f: &SessionFilter) -> Result<Page<TeamRow>, TeamErr
     let dir = if f.descending { "DESC" } else { "ASC" };
     let limit = f.limit.clamp(1, 10_000);
     let offset = f.offset.max(0);
+    // started_at is never null: no NULLS clause, so the (started_at, uid) index gives the order.
+    let nulls = if f.sort == SortKey::Date {
+        ""
+    } else {
+        " NULLS LAST"
+    };
     let sql = format!(
         "SELECT {ROW_COLUMNS} FROM parley.sessions s {where_sql}
-         ORDER BY {} {dir} NULLS LAST, s.uid {dir} LIMIT {limit} OFFSET {offset}",
+         ORDER BY {} {dir}{nulls}, s.uid {dir} LIMIT {limit} OFFSET {offset}",
         sort_column(f.sort)
     );
     let rows = client

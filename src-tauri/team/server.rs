@@ -47,6 +47,10 @@ GRANT SELECT ON parley.members TO parley_agent, parley_lead;
 
 CREATE FUNCTION parley.my_team() RETURNS text LANGUAGE sql STABLE
     AS $$ SELECT team FROM parley.members WHERE role = current_user AND kind = 'agent' $$;
+-- As an array, so a lead's policy is `team = ANY (...)`, which the team index can serve.
+CREATE FUNCTION parley.lead_teams() RETURNS text[] LANGUAGE sql STABLE
+    AS $$ SELECT COALESCE(array_agg(team), '{}') FROM parley.members
+          WHERE role = current_user AND kind = 'lead' $$;
 
 -- One row per session, keyed by the global id the agent's machine gave it. Times are unix
 -- milliseconds (UTC), as in the local store; the rest is the review's JSON.
@@ -82,6 +86,7 @@ CREATE TABLE parley.sessions (
     updated_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX sessions_team_started ON parley.sessions (team, started_at DESC);
+CREATE INDEX sessions_started ON parley.sessions (started_at, uid);
 CREATE INDEX sessions_owner_started ON parley.sessions (owner, started_at DESC);
 CREATE INDEX sessions_search ON parley.sessions USING gin (search);
 CREATE INDEX sessions_tags ON parley.sessions USING gin (tags);
@@ -91,7 +96,7 @@ CREATE POLICY sessions_agent ON parley.sessions TO parley_agent
     USING (owner = current_user)
     WITH CHECK (owner = current_user AND team = parley.my_team());
 CREATE POLICY sessions_lead ON parley.sessions FOR SELECT TO parley_lead
-    USING (team IN (SELECT m.team FROM parley.members m WHERE m.role = current_user AND m.kind = 'lead'));
+    USING (team = ANY (parley.lead_teams()));
 GRANT SELECT, INSERT, UPDATE ON parley.sessions TO parley_agent;
 GRANT SELECT ON parley.sessions TO parley_lead;
 

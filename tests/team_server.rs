@@ -242,6 +242,21 @@ fn two_agents_sync_and_each_credential_sees_what_it_may() {
         &[],
     );
     assert!(forged.is_err(), "alice cannot file a session as bob");
+    let moved = as_alice.execute("UPDATE parley.sessions SET team = 'south'", &[]);
+    assert!(
+        moved.is_err(),
+        "alice cannot show her sessions to another team"
+    );
+    let other_team = as_alice.execute(
+        "INSERT INTO parley.sessions (uid, team, local_id, agent, started_at, playbook, status, source,
+            nudge_count, heeded_count, items_done, items_total, checklist, nudges, follow_ups, timeline)
+         VALUES (repeat('b', 32), 'south', 1, 'alice', 0, 'p', 'complete', 's', 0, 0, 0, 0, '[]', '[]', '[]', '[]')",
+        &[],
+    );
+    assert!(
+        other_team.is_err(),
+        "alice cannot file a session in another team"
+    );
     let mut as_lena = pg.client(&lena);
     assert!(
         as_lena
@@ -374,6 +389,34 @@ fn two_agents_sync_and_each_credential_sees_what_it_may() {
         serde_json::from_str::<serde_json::Value>(&found).unwrap()["total"],
         1
     );
+
+    // Alice moves to the south team: her old sessions stay with north, and she can still
+    // update them; her new ones are filed in south.
+    let alice = add(&pg, "add-agent", "alice", "south");
+    std::fs::write(&note, "Second look: refund approved, letter sent.").unwrap();
+    ok(&parley(
+        &[
+            "sessions",
+            "note",
+            &local_id.to_string(),
+            "--by",
+            "alice",
+            "--file",
+            note.to_str().unwrap(),
+            "--db",
+            alice_db.to_str().unwrap(),
+        ],
+        &[],
+    ));
+    replay(&alice_db, "alice", "manager-request.jsonl");
+    let pushed = sync(&alice_db, &alice);
+    assert!(
+        pushed.starts_with("pushed 2 session(s)") && pushed.contains("0 refused"),
+        "{pushed}"
+    );
+    assert_eq!(list_json(&lena)["total"], 5);
+    assert_eq!(list_json(&sam)["total"], 1);
+    assert_eq!(list_json(&alice)["total"], 4);
 }
 
 #[test]

@@ -3,8 +3,9 @@
 //! applies the migrations not yet applied, under a lock so two admins cannot race.
 //!
 //! Who sees what is enforced here, by PostgreSQL:
-//! - `parley_agent` (group role): inserts and updates its own sessions (`owner = current_user`),
-//!   in the team it was added to; adds note versions to them; reads comments on them.
+//! - `parley_agent` (group role): files new sessions as itself (`owner = current_user`) in the
+//!   team it was added to, and updates them (never their owner or team); adds note versions to
+//!   them; reads comments on them.
 //! - `parley_lead` (group role): reads the sessions of the teams it leads, with their note
 //!   versions and comments, and adds comments. It cannot change a session or a note.
 //! - the admin (the `--admin-url` user, who owns the tables): sets up teams and people.
@@ -92,12 +93,21 @@ CREATE INDEX sessions_search ON parley.sessions USING gin (search);
 CREATE INDEX sessions_tags ON parley.sessions USING gin (tags);
 CREATE INDEX sessions_rules ON parley.sessions USING gin (rules);
 ALTER TABLE parley.sessions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY sessions_agent ON parley.sessions TO parley_agent
-    USING (owner = current_user)
+CREATE POLICY sessions_agent_read ON parley.sessions FOR SELECT TO parley_agent
+    USING (owner = current_user);
+-- A new session is filed in the agent's team; an agent moved to another team can still update
+-- the sessions filed before (owner and team cannot be updated at all: see the grants).
+CREATE POLICY sessions_agent_file ON parley.sessions FOR INSERT TO parley_agent
     WITH CHECK (owner = current_user AND team = parley.my_team());
+CREATE POLICY sessions_agent_update ON parley.sessions FOR UPDATE TO parley_agent
+    USING (owner = current_user) WITH CHECK (owner = current_user);
 CREATE POLICY sessions_lead ON parley.sessions FOR SELECT TO parley_lead
     USING (team = ANY (parley.lead_teams()));
-GRANT SELECT, INSERT, UPDATE ON parley.sessions TO parley_agent;
+GRANT SELECT, INSERT ON parley.sessions TO parley_agent;
+GRANT UPDATE (local_id, agent, started_at, ended_at, duration_ms, playbook, outcome, status, source,
+    nudge_count, heeded_count, heeded_ratio, items_done, items_total, tags, rules, note,
+    transcript, summary, checklist, nudges, follow_ups, timeline, updated_at)
+    ON parley.sessions TO parley_agent;
 GRANT SELECT ON parley.sessions TO parley_lead;
 
 -- Every saved version of a note, never overwritten. `seq` is the version's place in the

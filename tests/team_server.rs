@@ -219,6 +219,27 @@ fn two_agents_sync_and_each_credential_sees_what_it_may() {
         serde_json::from_str::<serde_json::Value>(&bobs).unwrap()["total"],
         2
     );
+    let csv = ok(&parley(
+        &["sessions", "export", "--url", &lena, "--format", "csv"],
+        &[],
+    ));
+    assert!(csv.starts_with("uid,owner,team,"), "{csv}");
+    assert_eq!(csv.lines().count(), 6, "{csv}");
+    let exported = ok(&parley(&["sessions", "export", "--url", &bob], &[]));
+    let exported: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    assert_eq!(exported.as_array().unwrap().len(), 2);
+    assert!(exported[0]["timeline"].as_array().unwrap().len() > 3);
+    assert_eq!(exported[0]["owner"], "bob");
+    let hits = |url: &str| -> i64 {
+        let out = ok(&parley(
+            &["sessions", "search", "--url", url, "--json", "bill*"],
+            &[],
+        ));
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["total"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!((hits(&lena), hits(&alice), hits(&bob)), (1, 1, 0));
 
     // Through SQL as each role: row-level security, not the client, decides.
     let all = "SELECT count(*) FROM parley.sessions";

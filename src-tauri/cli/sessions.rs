@@ -21,7 +21,8 @@ pub struct SessionsArgs {
     /// Session database (default: $PARLEY_DB, else parley.db in the OS data folder).
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Read from the team server at this URL instead (list and show), as that URL's role.
+    /// Read from the team server at this URL instead (list, show, search, export), as that URL's
+    /// role.
     #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,
     #[command(subcommand)]
@@ -430,8 +431,36 @@ fn run_remote(url: &str, command: SessionsCommand) -> anyhow::Result<i32> {
                 write_out(&out, None)?;
             }
         }
+        SessionsCommand::Search { words, limit, json } => {
+            let filter = crate::store::SessionFilter {
+                text: Some(words.join(" ")),
+                limit,
+                ..Default::default()
+            };
+            let page = crate::team::remote::list(&url, &filter)?;
+            if json {
+                write_out(&serde_json::to_string_pretty(&page)?, None)?;
+            } else {
+                write_out(&render_team_rows(&page), None)?;
+            }
+        }
+        SessionsCommand::Export {
+            format,
+            id,
+            filter,
+            output,
+        } => {
+            let fmt = Format::parse(&format)
+                .with_context(|| format!("unknown format '{format}' (json or csv)"))?;
+            anyhow::ensure!(
+                id.is_none(),
+                "against the team server, export by filters (`sessions show UID --json` gives one session)"
+            );
+            let text = crate::team::remote::export(&url, &filter.to_filter()?, fmt)?;
+            write_out(&text, output.as_ref())?;
+        }
         _ => anyhow::bail!(
-            "against the team server (--url) only `sessions list` and `sessions show` work so far"
+            "against the team server (--url) `sessions list`, `show`, `search` and `export` work; notes and tags are edited on the agent's machine"
         ),
     }
     Ok(0)

@@ -222,7 +222,15 @@ fn from_json<T: serde::de::DeserializeOwned>(
 
 /// One session the role may see, in full. `uid` may be a unique prefix of the global id.
 pub fn show(url: &ServerUrl, uid: &str) -> Result<TeamDetail, TeamError> {
-    let mut client = url.connect()?;
+    show_on(&mut url.connect()?, url, uid)
+}
+
+/// [`show`] on a connection already open.
+pub fn show_on(
+    client: &mut postgres::Client,
+    url: &ServerUrl,
+    uid: &str,
+) -> Result<TeamDetail, TeamError> {
     let not_found = || TeamError::NotFound {
         server: url.to_string(),
         uid: uid.to_string(),
@@ -327,4 +335,77 @@ pub fn comment(
         )
         .map_err(url.sql(format!("commenting on {full}")))?;
     Ok(row.get(0))
+}
+
+/// The sessions the filter selects, in full (JSON) or one line each (CSV), as the store's
+/// export does locally, with the global id, owner and team added.
+pub fn export(
+    url: &ServerUrl,
+    f: &SessionFilter,
+    format: crate::store::Format,
+) -> Result<String, TeamError> {
+    let mut client = url.connect()?;
+    let page = list_on(&mut client, url, f)?;
+    let bad = |detail: String| TeamError::NotFound {
+        server: url.to_string(),
+        uid: detail,
+    };
+    match format {
+        crate::store::Format::Json => {
+            let details = page
+                .items
+                .iter()
+                .map(|r| show_on(&mut client, url, &r.uid))
+                .collect::<Result<Vec<_>, _>>()?;
+            serde_json::to_string_pretty(&details).map_err(|e| bad(format!("export: {e}")))
+        }
+        crate::store::Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let header = [
+                "uid",
+                "owner",
+                "team",
+                "local_id",
+                "agent",
+                "started_at",
+                "ended_at",
+                "duration_ms",
+                "playbook",
+                "outcome",
+                "status",
+                "nudges",
+                "heeded",
+                "items_done",
+                "items_total",
+                "tags",
+            ];
+            w.write_record(header)
+                .map_err(|e| bad(format!("export: {e}")))?;
+            for t in &page.items {
+                let r = &t.session;
+                let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+                w.write_record([
+                    t.uid.clone(),
+                    t.owner.clone(),
+                    t.team.clone(),
+                    r.id.to_string(),
+                    r.agent.clone(),
+                    r.started_at.to_string(),
+                    opt(r.ended_at),
+                    opt(r.duration_ms),
+                    r.playbook.clone(),
+                    r.outcome.clone().unwrap_or_default(),
+                    r.status.as_str().to_string(),
+                    r.nudge_count.to_string(),
+                    r.heeded_count.to_string(),
+                    r.items_done.to_string(),
+                    r.items_total.to_string(),
+                    r.tags.join(";"),
+                ])
+                .map_err(|e| bad(format!("export: {e}")))?;
+            }
+            let bytes = w.into_inner().map_err(|e| bad(format!("export: {e}")))?;
+            String::from_utf8(bytes).map_err(|e| bad(format!("export: {e}")))
+        }
+    }
 }

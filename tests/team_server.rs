@@ -727,3 +727,60 @@ fn the_background_task_pushes_a_finished_call_on_its_own() {
     );
     assert!(store.outbox().unwrap().is_empty());
 }
+
+#[test]
+fn tls_is_used_when_the_url_asks_and_a_bad_certificate_is_refused_at_once() {
+    let test = "tls_is_used_when_the_url_asks_and_a_bad_certificate_is_refused_at_once";
+    let Some(pg) = Pg::start_tls(test) else {
+        return;
+    };
+    let cert = pg.cert.clone().unwrap();
+    let ca = [("PARLEY_TEAM_CA", cert.as_path())];
+    let admin = format!("{}?sslmode=require", pg.admin_url());
+    ok(&parley(&["team", "setup", "--admin-url", &admin], &ca));
+    let added = ok(&parley(
+        &[
+            "team",
+            "add-agent",
+            "hana",
+            "--team",
+            "north",
+            "--admin-url",
+            &admin,
+        ],
+        &ca,
+    ));
+    let hana = format!("{}?sslmode=require", added.trim());
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hana.db");
+    replay(&db, "hana", "model-call.jsonl");
+    let db_arg = db.to_str().unwrap();
+    // Without the CA the self-signed certificate does not check out: refused, not retried.
+    let refused = fails(&parley(&["sync", "--url", &hana, "--db", db_arg], &[]));
+    assert!(
+        refused.contains("certificate verify failed") && !refused.contains("trying again"),
+        "{refused}"
+    );
+    let out = ok(&parley(&["sync", "--url", &hana, "--db", db_arg], &ca));
+    assert!(out.starts_with("pushed 1 session(s)"), "{out}");
+    // The default (prefer) uses TLS when the server offers it, so the certificate is checked
+    // then too; plain only when the URL says so.
+    let prefer = hana.replace("?sslmode=require", "");
+    let unchecked = fails(&parley(&["sessions", "list", "--url", &prefer], &[]));
+    assert!(
+        unchecked.contains("certificate verify failed"),
+        "{unchecked}"
+    );
+    let listed = ok(&parley(&["sessions", "list", "--url", &prefer], &ca));
+    assert!(listed.contains("1-1 of 1"), "{listed}");
+    let plain = ok(&parley(
+        &[
+            "sessions",
+            "list",
+            "--url",
+            &hana.replace("require", "disable"),
+        ],
+        &[],
+    ));
+    assert!(plain.contains("1-1 of 1"), "plain when asked: {plain}");
+}

@@ -18,6 +18,9 @@ use std::time::Duration;
 
 pub use push::{push, PushOptions, PushReport};
 
+/// A PEM file with the certificate of a private CA that signed the team server's certificate.
+pub const CA_ENV: &str = "PARLEY_TEAM_CA";
+
 /// How long a connection attempt may take before it counts as failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -26,9 +29,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum TeamError {
     #[error("team server URL is not valid: {0}")]
     BadUrl(String),
-    #[error("team server {server}: this build has no TLS, but the URL asks for it (sslmode=require): use sslmode=disable on a trusted network or a local TLS tunnel")]
-    TlsUnavailable { server: String },
-    #[error("team server {server}: cannot connect: {cause}")]
+    #[error("team server {server}: cannot set up TLS: {detail}")]
+    Tls { server: String, detail: String },
+    #[error("team server {server}: cannot connect: {}", chain(.cause))]
     Connect {
         server: String,
         cause: postgres::Error,
@@ -109,9 +112,6 @@ impl ServerUrl {
             config.application_name("parley");
         }
         let shown = describe(&config);
-        if config.get_ssl_mode() == postgres::config::SslMode::Require {
-            return Err(TeamError::TlsUnavailable { server: shown });
-        }
         Ok(ServerUrl { config, shown })
     }
 
@@ -135,13 +135,42 @@ impl ServerUrl {
         (host, port)
     }
 
+    /// Connects. With `sslmode=disable` in the URL the connection is plain; otherwise TLS is
+    /// used when the server offers it (`prefer`, the default) or required (`require`), and the
+    /// server's certificate is checked against the system's roots (plus `$PARLEY_TEAM_CA`, a PEM
+    /// file, for a private CA) and its name.
     pub fn connect(&self) -> Result<postgres::Client, TeamError> {
-        self.config
-            .connect(postgres::NoTls)
-            .map_err(|cause| TeamError::Connect {
-                server: self.shown.clone(),
-                cause,
-            })
+        let result = if self.config.get_ssl_mode() == postgres::config::SslMode::Disable {
+            self.config.connect(postgres::NoTls)
+        } else {
+            self.config.connect(self.tls()?)
+        };
+        result.map_err(|cause| TeamError::Connect {
+            server: self.shown.clone(),
+            cause,
+        })
+    }
+
+    fn tls(&self) -> Result<postgres_native_tls::MakeTlsConnector, TeamError> {
+        let err = |detail: String| TeamError::Tls {
+            server: self.shown.clone(),
+            detail,
+        };
+        let mut builder = native_tls::TlsConnector::builder();
+        if let Some(ca) = std::env::var_os(CA_ENV).filter(|p| !p.is_empty()) {
+            let path = std::path::PathBuf::from(ca);
+            let pem = std::fs::read(&path)
+                .map_err(|e| err(format!("cannot read {CA_ENV} '{}': {e}", path.display())))?;
+            let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
+                err(format!(
+                    "{CA_ENV} '{}' is not a PEM certificate: {e}",
+                    path.display()
+                ))
+            })?;
+            builder.add_root_certificate(cert);
+        }
+        let connector = builder.build().map_err(|e| err(e.to_string()))?;
+        Ok(postgres_native_tls::MakeTlsConnector::new(connector))
     }
 
     /// Wraps an error from a statement with what was being done.
@@ -183,6 +212,14 @@ impl TeamError {
 }
 
 pub(crate) fn transient(e: &postgres::Error) -> bool {
+    // A certificate that does not check out will not check out on the next try either.
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<native_tls::Error>().is_some() {
+            return false;
+        }
+        source = s.source();
+    }
     if e.is_closed() {
         return true;
     }
@@ -196,4 +233,20 @@ pub(crate) fn transient(e: &postgres::Error) -> bool {
             ["08", "57", "53", "40"].iter().any(|c| code.starts_with(c))
         }
     }
+}
+
+/// An error and its causes on one line ("error performing TLS handshake: certificate verify
+/// failed ..."): the driver's own message often leaves the cause out.
+fn chain(e: &postgres::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }

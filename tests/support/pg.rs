@@ -15,6 +15,8 @@ pub struct Pg {
     pub password: String,
     /// When the tests run as root, the server runs as this user (PostgreSQL refuses root).
     run_as: Option<(u32, u32)>,
+    /// The server's self-signed certificate (for 127.0.0.1) when started with TLS.
+    pub cert: Option<PathBuf>,
 }
 
 fn find_bin() -> Option<PathBuf> {
@@ -55,6 +57,15 @@ fn free_port() -> u16 {
 impl Pg {
     /// Starts a new server, or returns None after printing why the test is skipped.
     pub fn start(test: &str) -> Option<Pg> {
+        Pg::start_with(test, false)
+    }
+
+    /// Starts a server that offers TLS with a new self-signed certificate for 127.0.0.1.
+    pub fn start_tls(test: &str) -> Option<Pg> {
+        Pg::start_with(test, true)
+    }
+
+    fn start_with(test: &str, tls: bool) -> Option<Pg> {
         let Some(bin) = find_bin() else {
             eprintln!("SKIPPED {test}: PostgreSQL server binaries (initdb, pg_ctl) not found; install the `postgresql` package or set PARLEY_PG_BIN");
             return None;
@@ -86,12 +97,47 @@ impl Pg {
                 std::os::unix::fs::chown(&p, Some(uid), Some(gid)).unwrap();
             }
         }
+        let mut cert = None;
+        if tls {
+            let (crt, key) = (dir.path().join("server.crt"), dir.path().join("server.key"));
+            let made = Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                ])
+                .args([
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ])
+                .arg("-keyout")
+                .arg(&key)
+                .arg("-out")
+                .arg(&crt)
+                .output();
+            match made {
+                Ok(o) if o.status.success() => {}
+                _ => {
+                    eprintln!("SKIPPED {test}: the openssl command cannot make a test certificate");
+                    return None;
+                }
+            }
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if let Some((uid, gid)) = run_as {
+                for p in [&crt, &key] {
+                    std::os::unix::fs::chown(p, Some(uid), Some(gid)).unwrap();
+                }
+            }
+            cert = Some(crt);
+        }
         let pg = Pg {
             bin,
             port: free_port(),
             password,
             dir,
             run_as,
+            cert,
         };
         let data = pg.data();
         let pw = pg.dir.path().join("pw");
@@ -149,11 +195,17 @@ impl Pg {
 
     /// Starts the server (again, after `stop`), waiting until it accepts connections.
     pub fn start_again(&self) {
-        let opts = format!(
+        let mut opts = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
             self.port,
             self.dir.path().display()
         );
+        if self.cert.is_some() {
+            let d = self.dir.path().display();
+            opts.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key"
+            ));
+        }
         let data = self.data();
         let log = self.dir.path().join("log");
         self.run(

@@ -14,6 +14,7 @@ pub mod push;
 pub mod remote;
 pub mod server;
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 pub use push::{push, PushOptions, PushReport};
@@ -151,26 +152,18 @@ impl ServerUrl {
         })
     }
 
+    /// The TLS connector, built once per process (loading the system's roots takes tens of
+    /// milliseconds, more than a push).
     fn tls(&self) -> Result<postgres_native_tls::MakeTlsConnector, TeamError> {
-        let err = |detail: String| TeamError::Tls {
-            server: self.shown.clone(),
-            detail,
-        };
-        let mut builder = native_tls::TlsConnector::builder();
-        if let Some(ca) = std::env::var_os(CA_ENV).filter(|p| !p.is_empty()) {
-            let path = std::path::PathBuf::from(ca);
-            let pem = std::fs::read(&path)
-                .map_err(|e| err(format!("cannot read {CA_ENV} '{}': {e}", path.display())))?;
-            let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
-                err(format!(
-                    "{CA_ENV} '{}' is not a PEM certificate: {e}",
-                    path.display()
-                ))
-            })?;
-            builder.add_root_certificate(cert);
-        }
-        let connector = builder.build().map_err(|e| err(e.to_string()))?;
-        Ok(postgres_native_tls::MakeTlsConnector::new(connector))
+        static CONNECTOR: OnceLock<Result<postgres_native_tls::MakeTlsConnector, String>> =
+            OnceLock::new();
+        CONNECTOR
+            .get_or_init(build_tls)
+            .clone()
+            .map_err(|detail| TeamError::Tls {
+                server: self.shown.clone(),
+                detail,
+            })
     }
 
     /// Wraps an error from a statement with what was being done.
@@ -183,6 +176,24 @@ impl ServerUrl {
             cause,
         }
     }
+}
+
+fn build_tls() -> Result<postgres_native_tls::MakeTlsConnector, String> {
+    let mut builder = native_tls::TlsConnector::builder();
+    if let Some(ca) = std::env::var_os(CA_ENV).filter(|p| !p.is_empty()) {
+        let path = std::path::PathBuf::from(ca);
+        let pem = std::fs::read(&path)
+            .map_err(|e| format!("cannot read {CA_ENV} '{}': {e}", path.display()))?;
+        let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
+            format!(
+                "{CA_ENV} '{}' is not a PEM certificate: {e}",
+                path.display()
+            )
+        })?;
+        builder.add_root_certificate(cert);
+    }
+    let connector = builder.build().map_err(|e| e.to_string())?;
+    Ok(postgres_native_tls::MakeTlsConnector::new(connector))
 }
 
 /// `user@host:port/db`, the way messages name a server.

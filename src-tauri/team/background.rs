@@ -78,8 +78,10 @@ pub fn start(
                     UrlSource::Saved => match credentials::resolve(None) {
                         Ok(u) => u,
                         Err(e) => {
+                            // Said again only as often as the backoff allows.
+                            wait = (wait * 2).min(MAX_WAIT);
                             log(&format!("team sync: {e}"));
-                            None
+                            continue;
                         }
                     },
                 };

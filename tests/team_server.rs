@@ -494,6 +494,18 @@ fn credentials_are_kept_private_and_used_by_sync() {
     );
     let store = Store::open(&db).unwrap();
     assert_eq!(store.outbox().unwrap().len(), 1);
+    drop(store);
+
+    // A server without the schema says how to set it up, and nothing leaves the outbox.
+    let mut admin = pg.client(&pg.admin_url());
+    admin.batch_execute("CREATE DATABASE empty").unwrap();
+    let elsewhere = url.replace("/postgres", "/empty");
+    let not_set_up = fails(&parley(
+        &["sync", "--url", &elsewhere, "--db", db.to_str().unwrap()],
+        &[],
+    ));
+    assert!(not_set_up.contains("parley team setup"), "{not_set_up}");
+    assert_eq!(Store::open(&db).unwrap().outbox().unwrap().len(), 1);
 }
 
 /// Finished calls made from the sample transcripts, `n` of them, as if replayed over a day.

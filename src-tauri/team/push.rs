@@ -152,11 +152,17 @@ fn push_loop(
             loop {
                 let result = match client.as_mut() {
                     Some(c) => send(c, url, &payload),
-                    None => Conn::open(url).and_then(|mut c| {
-                        let r = send(&mut c, url, &payload);
-                        client = Some(c);
-                        r
-                    }),
+                    None => match Conn::open(url) {
+                        Ok(mut c) => {
+                            let r = send(&mut c, url, &payload);
+                            client = Some(c);
+                            r
+                        }
+                        // Refused before anything was sent (bad password or certificate, no
+                        // schema): every other session would be refused too.
+                        Err(e) if !e.is_transient() => return Err(e),
+                        Err(e) => Err(e),
+                    },
                 };
                 match result {
                     Ok(changed) => {
@@ -188,9 +194,6 @@ fn push_loop(
                         });
                         std::thread::sleep(wait);
                     }
-                    // Refused before anything was sent (bad password, no such database):
-                    // every other session would be refused too.
-                    Err(e @ TeamError::Connect { .. }) => return Err(e),
                     Err(e) => {
                         let msg = explain(&e);
                         let tries = store
@@ -274,12 +277,18 @@ struct Conn {
 impl Conn {
     fn open(url: &ServerUrl) -> Result<Conn, TeamError> {
         let mut client = url.connect()?;
-        let upsert = client
-            .prepare(UPSERT)
-            .map_err(url.sql("preparing the push"))?;
-        let note_version = client
-            .prepare(NOTE_VERSION)
-            .map_err(url.sql("preparing the push"))?;
+        let not_set_up = |e: postgres::Error| {
+            let code = e.as_db_error().map(|d| d.code().code().to_string());
+            match code.as_deref() {
+                // undefined table, invalid schema name
+                Some("42P01") | Some("3F000") => TeamError::NotSetUp {
+                    server: url.to_string(),
+                },
+                _ => url.sql("preparing the push")(e),
+            }
+        };
+        let upsert = client.prepare(UPSERT).map_err(not_set_up)?;
+        let note_version = client.prepare(NOTE_VERSION).map_err(not_set_up)?;
         Ok(Conn {
             client,
             upsert,

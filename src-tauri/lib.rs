@@ -10,6 +10,7 @@ pub mod models;
 pub mod replay;
 pub mod sources;
 pub mod store;
+pub mod team;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

@@ -233,6 +233,32 @@ fn a_newer_schema_is_refused_and_left_alone() {
 }
 
 #[test]
+fn a_negative_schema_version_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    drop(Store::open(&path).unwrap());
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", -3)
+        .unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    assert!(
+        matches!(err, StoreError::BadVersion { found: -3, .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("sessions.db") && msg.contains("-3") && msg.contains("move it aside"),
+        "{msg}"
+    );
+    let v: i64 = Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, -3, "the file is left as it was");
+}
+
+#[test]
 fn a_garbage_file_is_reported_corrupt_and_not_touched() {
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir);

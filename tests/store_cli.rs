@@ -122,3 +122,21 @@ fn bad_input_gives_a_clear_error_and_exit_code() {
     let out = parley(&db, &["followups", "--due", "someday"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_database_with_a_negative_schema_version_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("odd.db");
+    ok(&parley(&db, &["sessions", "list"]));
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", -1)
+        .unwrap();
+    let out = parley(&db, &["sessions", "list"]);
+    assert_eq!(out.status.code(), Some(1), "an error exit, not a panic");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("odd.db") && err.contains("schema version -1"),
+        "{err}"
+    );
+}

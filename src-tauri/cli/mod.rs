@@ -6,6 +6,7 @@ mod live;
 mod render;
 mod replay;
 pub mod sessions;
+pub mod team;
 
 use clap::{Parser, Subcommand};
 
@@ -38,6 +39,10 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// The language model's inputs for a file of lines or pairs (for training the heads).
     Features(features::FeaturesArgs),
+    /// The team server: set it up, add agents and leads, connect to it.
+    Team(team::TeamArgs),
+    /// Push finished sessions waiting in the outbox to the team server.
+    Sync(team::SyncArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -74,5 +79,7 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::Send(args) => live::send(args),
         Command::Eval(args) => eval::run(args),
         Command::Features(args) => features::run(args),
+        Command::Team(args) => team::run_team(args),
+        Command::Sync(args) => team::run_sync(args),
     }
 }

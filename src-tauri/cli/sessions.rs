@@ -21,6 +21,10 @@ pub struct SessionsArgs {
     /// Session database (default: $PARLEY_DB, else parley.db in the OS data folder).
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Read from the team server at this URL instead (list, show, search, export), as that URL's
+    /// role.
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
     #[command(subcommand)]
     pub command: SessionsCommand,
 }
@@ -35,9 +39,9 @@ pub enum SessionsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show one session: the note, then the timeline.
+    /// Show one session: the note, then the timeline (on the team server: its global id).
     Show {
-        id: i64,
+        id: String,
         #[arg(long)]
         json: bool,
     },
@@ -325,6 +329,9 @@ fn write_out(text: &str, output: Option<&PathBuf>) -> anyhow::Result<()> {
 }
 
 pub fn run_sessions(args: SessionsArgs) -> anyhow::Result<i32> {
+    if let Some(url) = args.url.as_deref() {
+        return run_remote(url, args.command);
+    }
     let store = Store::open_default(args.db.as_deref())?;
     match args.command {
         SessionsCommand::List { filter, json } => {
@@ -336,6 +343,9 @@ pub fn run_sessions(args: SessionsArgs) -> anyhow::Result<i32> {
             }
         }
         SessionsCommand::Show { id, json } => {
+            let id: i64 = id
+                .parse()
+                .with_context(|| format!("'{id}' is not a session id (a number)"))?;
             let d = store.show(id)?;
             if json {
                 write_out(&serde_json::to_string_pretty(&d)?, None)?;
@@ -384,6 +394,122 @@ pub fn run_sessions(args: SessionsArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// `sessions list` and `show` against the team server.
+fn run_remote(url: &str, command: SessionsCommand) -> anyhow::Result<i32> {
+    let url = crate::team::ServerUrl::parse(url)?;
+    match command {
+        SessionsCommand::List { filter, json } => {
+            let page = crate::team::remote::list(&url, &filter.to_filter()?)?;
+            if json {
+                write_out(&serde_json::to_string_pretty(&page)?, None)?;
+            } else {
+                write_out(&render_team_rows(&page), None)?;
+            }
+        }
+        SessionsCommand::Show { id, json } => {
+            let d = crate::team::remote::show(&url, &id)?;
+            if json {
+                write_out(&serde_json::to_string_pretty(&d)?, None)?;
+            } else {
+                let mut out = format!(
+                    "session {} of {} (team {}), {} on their machine\n\n",
+                    d.uid, d.owner, d.team, d.detail.session.id
+                );
+                out.push_str(&render_detail(&d.detail));
+                if !d.comments.is_empty() {
+                    outln!(out, "\n## Comments");
+                    for c in &d.comments {
+                        let at = c
+                            .at_ms
+                            .map(|a| format!(" at {}", mmss(a.max(0) as u64)))
+                            .unwrap_or_default();
+                        outln!(out, "{} {}{at}: {}", local(c.created_at), c.author, c.body);
+                    }
+                }
+                write_out(&out, None)?;
+            }
+        }
+        SessionsCommand::Search { words, limit, json } => {
+            let filter = crate::store::SessionFilter {
+                text: Some(words.join(" ")),
+                limit,
+                ..Default::default()
+            };
+            let page = crate::team::remote::list(&url, &filter)?;
+            if json {
+                write_out(&serde_json::to_string_pretty(&page)?, None)?;
+            } else {
+                write_out(&render_team_rows(&page), None)?;
+            }
+        }
+        SessionsCommand::Export {
+            format,
+            id,
+            filter,
+            output,
+        } => {
+            let fmt = Format::parse(&format)
+                .with_context(|| format!("unknown format '{format}' (json or csv)"))?;
+            anyhow::ensure!(
+                id.is_none(),
+                "against the team server, export by filters (`sessions show UID --json` gives one session)"
+            );
+            let text = crate::team::remote::export(&url, &filter.to_filter()?, fmt)?;
+            write_out(&text, output.as_ref())?;
+        }
+        _ => anyhow::bail!(
+            "against the team server (--url) `sessions list`, `show`, `search` and `export` work; notes and tags are edited on the agent's machine"
+        ),
+    }
+    Ok(0)
+}
+
+fn render_team_rows(page: &crate::store::Page<crate::team::remote::TeamRow>) -> String {
+    let mut out = String::new();
+    outln!(
+        out,
+        "{:<12}  {:<16}  {:<12}  {:<12}  {:>7}  {:<16}  {:<11}  {:>7}",
+        "uid",
+        "started",
+        "agent",
+        "team",
+        "length",
+        "outcome",
+        "status",
+        "heeded"
+    );
+    for t in &page.items {
+        let r = &t.session;
+        outln!(
+            out,
+            "{:<12}  {:<16}  {:<12}  {:<12}  {:>7}  {:<16}  {:<11}  {:>7}",
+            t.uid.get(..12).unwrap_or(&t.uid),
+            local(r.started_at),
+            t.owner,
+            t.team,
+            r.duration_ms
+                .map(|d| mmss(d.max(0) as u64))
+                .unwrap_or_default(),
+            r.outcome.as_deref().unwrap_or("-"),
+            r.status.as_str(),
+            format!("{}/{}", r.heeded_count, r.nudge_count)
+        );
+    }
+    let shown = page.items.len() as i64;
+    if page.total > 0 {
+        outln!(
+            out,
+            "{}-{} of {}",
+            page.offset + 1,
+            page.offset + shown,
+            page.total
+        );
+    } else {
+        outln!(out, "no sessions");
+    }
+    out
 }
 
 pub fn run_followups(args: FollowupsArgs) -> anyhow::Result<i32> {

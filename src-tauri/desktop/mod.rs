@@ -105,6 +105,17 @@ fn setup(app: &tauri::AppHandle) -> anyhow::Result<()> {
         warn(&format!("{msg}; calls will not be saved"));
         msg
     });
+    if let Ok(store) = &store {
+        // Pushes finished calls to the team server when one is saved (`parley team connect`).
+        let source = crate::team::background::UrlSource::Saved;
+        let interval = crate::team::background::INTERVAL;
+        match crate::team::background::start(store.clone(), source, interval, warn) {
+            Ok(task) => {
+                app.manage(task);
+            }
+            Err(e) => warn(&format!("team sync cannot start: {e}")),
+        }
+    }
     let playbook = Arc::new(playbook);
     let sink = Arc::new(shell::TauriSink::new(app.clone()));
     let config = session::Config {

@@ -18,6 +18,8 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    #[error("session database '{path}' has schema version {found}, which no Parley writes (it was changed by another tool): move it aside and Parley will create a new one, or use another file with --db")]
+    BadVersion { path: PathBuf, found: i64 },
     #[error("session database '{path}' is a folder: pass --db (or PARLEY_DB) with a file path")]
     IsFolder { path: PathBuf },
     #[error("cannot create the folder for session database '{path}': {cause}")]

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use super::error::{Ctx, StoreError};
 
 /// Each entry moves the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -142,6 +142,64 @@ CREATE INDEX sessions_duration ON sessions(duration_ms);
 CREATE INDEX follow_ups_due_at ON follow_ups(due_at) WHERE done = 0;
 "#;
 
+/// Team sync: a global id per session (random, 128 bits, so ids from many agents' machines never
+/// meet) and the outbox of sessions the team server has not got in their latest state. A session
+/// is queued when it is closed (complete or interrupted) and again when its note or tags change
+/// afterwards; a push deletes the row only if nothing re-queued it meanwhile (`version`).
+const V3: &str = r#"
+ALTER TABLE sessions ADD COLUMN uid TEXT;
+UPDATE sessions SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+CREATE UNIQUE INDEX sessions_uid ON sessions(uid);
+CREATE TRIGGER sessions_uid_new AFTER INSERT ON sessions WHEN new.uid IS NULL BEGIN
+    UPDATE sessions SET uid = lower(hex(randomblob(16))) WHERE id = new.id;
+END;
+
+CREATE TABLE sync_outbox (
+    session_id  INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    queued_at   INTEGER NOT NULL,
+    -- Bumped each time the session is queued again; a push removes the row only at the version it read.
+    version     INTEGER NOT NULL DEFAULT 1,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_try_at INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+INSERT INTO sync_outbox (session_id, queued_at)
+    SELECT id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM sessions WHERE status != 'live';
+
+CREATE TRIGGER sync_on_close AFTER UPDATE OF status ON sessions
+WHEN new.status != 'live' BEGIN
+    INSERT INTO sync_outbox (session_id, queued_at)
+    VALUES (new.id, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (session_id) DO UPDATE SET queued_at = excluded.queued_at, version = version + 1,
+        attempts = 0,
+        next_try_at = 0, last_error = NULL;
+END;
+CREATE TRIGGER sync_on_note AFTER INSERT ON note_history
+WHEN (SELECT status FROM sessions WHERE id = new.session_id) != 'live' BEGIN
+    INSERT INTO sync_outbox (session_id, queued_at)
+    VALUES (new.session_id, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (session_id) DO UPDATE SET queued_at = excluded.queued_at, version = version + 1,
+        attempts = 0,
+        next_try_at = 0, last_error = NULL;
+END;
+CREATE TRIGGER sync_on_tag AFTER INSERT ON tags
+WHEN (SELECT status FROM sessions WHERE id = new.session_id) != 'live' BEGIN
+    INSERT INTO sync_outbox (session_id, queued_at)
+    VALUES (new.session_id, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (session_id) DO UPDATE SET queued_at = excluded.queued_at, version = version + 1,
+        attempts = 0,
+        next_try_at = 0, last_error = NULL;
+END;
+CREATE TRIGGER sync_on_untag AFTER DELETE ON tags
+WHEN (SELECT status FROM sessions WHERE id = old.session_id) != 'live' BEGIN
+    INSERT INTO sync_outbox (session_id, queued_at)
+    VALUES (old.session_id, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (session_id) DO UPDATE SET queued_at = excluded.queued_at, version = version + 1,
+        attempts = 0,
+        next_try_at = 0, last_error = NULL;
+END;
+"#;
+
 /// Sets the connection up: WAL, foreign keys, a wait for other writers.
 pub fn configure(conn: &Connection, path: &Path, busy_ms: u64) -> Result<(), StoreError> {
     conn.busy_timeout(std::time::Duration::from_millis(busy_ms))
@@ -170,6 +228,12 @@ pub fn version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
 /// Brings the schema up to `target` (normally [`LATEST`]), one transaction per step.
 pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<(), StoreError> {
     let found = version(conn, path)?;
+    if found < 0 {
+        return Err(StoreError::BadVersion {
+            path: path.to_path_buf(),
+            found,
+        });
+    }
     if found > LATEST {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),

@@ -366,6 +366,7 @@ mod capture {
             }),
             ticks: true,
             stall_after: STALL_AFTER,
+            align: true,
         };
         let capture =
             tokio::task::spawn_blocking(move || Capture::start(&config, outlets)).await??;

@@ -22,6 +22,23 @@ use cpal::{FromSample, SampleFormat, SizedSample};
 use super::live::{self, ChannelFeed, LiveAudio, LiveError, LiveReport, Outlets};
 use crate::engine::Speaker;
 
+/// How often the capture thread checks that its devices still exist.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Marks a channel whose device is no longer listed: PulseAudio moves its stream to the default
+/// source, so what it delivers from then on is someone else's audio.
+fn watch(backend: &dyn AudioBackend, watched: &[(String, Arc<std::sync::atomic::AtomicBool>)]) {
+    let Ok(inputs) = backend.inputs() else { return };
+    for (id, gone) in watched {
+        if !inputs.iter().any(|d| &d.id == id) {
+            gone.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Audio arrives from the device in blocks of this many milliseconds.
+const BLOCK_MS: u32 = 40;
+
 /// Which inputs to use; a name matches a device whose id or description contains it
 /// (case-insensitive), an exact id first.
 #[derive(Debug, Clone, Default)]
@@ -272,19 +289,41 @@ impl Capture {
         let thread = std::thread::Builder::new()
             .name("parley-capture".into())
             .spawn(move || {
-                let opened = make().and_then(|backend| open_pair(&*backend, &config, &errors));
+                let (backend, opened) = match make() {
+                    Ok(b) => {
+                        let opened = open_pair(&*b, &config, &errors);
+                        (Some(b), opened)
+                    }
+                    Err(e) => (None, Err(e)),
+                };
                 let (streams, ready) = match opened {
                     Ok((streams, host, devices, inputs)) => (streams, Ok((host, devices, inputs))),
                     Err(e) => (Vec::new(), Err(e)),
+                };
+                let watched = match &ready {
+                    Ok((_, devices, inputs)) => devices
+                        .iter()
+                        .zip(inputs)
+                        .map(|(d, i)| (d.id.clone(), i.gone_flag()))
+                        .collect(),
+                    Err(_) => Vec::new(),
                 };
                 // The starter waits on this; if it is gone there is nobody to tell.
                 if ready_tx.send(ready).is_err() || streams.is_empty() {
                     return;
                 }
-                if let Ok(ack) = stop_rx.recv() {
-                    drop(streams);
-                    match ack.send(()) {
-                        Ok(()) | Err(_) => {}
+                let Some(backend) = backend else { return };
+                loop {
+                    match stop_rx.recv_timeout(WATCH_EVERY) {
+                        Ok(ack) => {
+                            drop(streams);
+                            match ack.send(()) {
+                                Ok(()) | Err(_) => {}
+                            }
+                            return;
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => watch(&*backend, &watched),
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     }
                 }
             })
@@ -355,7 +394,15 @@ fn open(
     let supported = device
         .default_input_config()
         .map_err(|e| err(e.to_string()))?;
-    let config = supported.config();
+    let mut config = supported.config();
+    // Small blocks: left to itself PulseAudio delivers a record stream in 2 s fragments, which
+    // would hold every nudge back by that much.
+    let block = (config.sample_rate / (1000 / BLOCK_MS)).max(1);
+    if let cpal::SupportedBufferSize::Range { min, max } = supported.buffer_size() {
+        if (*min..=*max).contains(&block) {
+            config.buffer_size = cpal::BufferSize::Fixed(block);
+        }
+    }
     let (feed, input) = live::channel(speaker, config.sample_rate);
     let stream = match supported.sample_format() {
         SampleFormat::F32 => build::<f32>(device, &config, feed, errors),

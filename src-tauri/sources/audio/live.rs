@@ -7,7 +7,7 @@
 //! so silence is coached from the audio itself, and it notices a channel that stops delivering
 //! samples (a device unplugged or unloaded): the call goes on with what remains.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -38,6 +38,16 @@ pub struct ChannelInput {
     analyzer: ChannelAnalyzer,
     consumer: rtrb::Consumer<f32>,
     overruns: Arc<AtomicU64>,
+    /// Set when the device is known to be gone: what still arrives is not its audio (PulseAudio
+    /// moves a stream whose source vanished to the default source) and is thrown away.
+    gone: Arc<AtomicBool>,
+}
+
+impl ChannelInput {
+    /// The flag that marks this channel's device gone (see [`ChannelInput`]).
+    pub fn gone_flag(&self) -> Arc<AtomicBool> {
+        self.gone.clone()
+    }
 }
 
 /// A channel for `speaker` at `sample_rate`, with a ring of `RING_SECONDS`.
@@ -54,6 +64,7 @@ pub fn channel(speaker: Speaker, sample_rate: u32) -> (ChannelFeed, ChannelInput
             analyzer: ChannelAnalyzer::new(speaker, sample_rate),
             consumer,
             overruns,
+            gone: Arc::new(AtomicBool::new(false)),
         },
     )
 }
@@ -125,6 +136,9 @@ pub struct Outlets {
     pub ticks: bool,
     /// A channel silent (no samples at all) this long is reported stalled; [`STALL_AFTER`].
     pub stall_after: Duration,
+    /// Drop what the rings hold when the analysis starts, so every channel's clock starts at
+    /// the same moment (devices opened one after the other start delivering at different times).
+    pub align: bool,
 }
 
 /// The running analysis thread.
@@ -156,6 +170,7 @@ impl LiveAudio {
                 notices: Box::new(|_| {}),
                 ticks: false,
                 stall_after: STALL_AFTER,
+                align: false,
             },
         )
     }
@@ -198,7 +213,16 @@ fn analysis(
         mut notices,
         ticks,
         stall_after,
+        align,
     } = outlets;
+    if align {
+        for input in inputs.iter_mut() {
+            let held = input.consumer.slots();
+            if let Ok(chunk) = input.consumer.read_chunk(held) {
+                chunk.commit_all();
+            }
+        }
+    }
     let mut block = vec![0.0f32; DRAIN_BLOCK];
     let mut events = Vec::new();
     let mut report = LiveReport::default();
@@ -266,6 +290,13 @@ fn drain(
     report: &mut LiveReport,
 ) {
     for (i, input) in inputs.iter_mut().enumerate() {
+        if input.gone.load(Ordering::Relaxed) {
+            let held = input.consumer.slots();
+            if let Ok(chunk) = input.consumer.read_chunk(held) {
+                chunk.commit_all();
+            }
+            continue;
+        }
         loop {
             let (filled, _) = input.consumer.pop_partial_slice(block);
             if filled.is_empty() {

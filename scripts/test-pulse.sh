@@ -3,8 +3,9 @@
 # the softphone's output (its monitor is the customer side) and a remapped null-sink monitor for
 # the agent's microphone. espeak-ng speech with known timings is played into each while
 # `parley serve --capture` listens; then the coaching and the saved session are checked
-# (tests/pulse/check.py). A second run unloads the softphone device mid-call: the call must go
-# on with the microphone and still be saved.
+# (tests/pulse/check.py). A second run starts and ends the call automatically from the audio; a
+# third unloads the softphone device mid-call: the call must go on with the microphone and still
+# be saved.
 #
 #   scripts/test-pulse.sh [path/to/parley]      (default: builds target/debug/parley)
 #
@@ -60,7 +61,7 @@ grep -Eq '^  mic +virtmic' "$work/devices.txt"
 start_serve() {
   : >"$work/serve.err"
   "$bin" serve --port 0 --token pulse-test-token-0123456789 --json --capture \
-    --mic virtmic --call softphone.monitor >"$work/serve.jsonl" 2>"$work/serve.err" &
+    --mic virtmic --call softphone.monitor "$@" >"$work/serve.jsonl" 2>"$work/serve.err" &
   serve_pid=$!
   if ! timeout 30 grep -q -m1 "capturing through" <(tail -n +1 -f "$work/serve.err"); then
     cat "$work/serve.err"; echo "FAIL: serve did not start capturing"; exit 1
@@ -84,6 +85,28 @@ stop_serve
 "$bin" sessions show 1 --json >"$work/session.json"
 python3 tests/pulse/check.py "$work" "$work/session.json"
 
+echo "== calls start and end by themselves"
+start_serve --auto-call --quiet-end 3
+# The agent talking before the call starts nothing; the customer's words start it.
+paplay --device=micfeed "$work/clip2.wav"
+paplay --device=softphone "$work/clip0.wav"
+paplay --device=micfeed "$work/clip1.wav"
+# Three seconds of quiet end the call: wait for the runtime to say so.
+if ! timeout 30 grep -q -m1 '"state":"ended"' <(tail -n +1 -f "$work/serve.jsonl"); then
+  echo "FAIL: the automatic call did not end"; exit 1
+fi
+stop_serve
+"$bin" sessions show 2 --json >"$work/session-auto.json"
+python3 - "$work/session-auto.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+voice = [e["json"] for e in s["timeline"] if e["origin"] == "event" and e["json"].get("type") == "voice_activity"]
+print(f"automatic call: {s['session']['status']}, {s['session']['duration_ms']} ms, first speech by {voice[0]['speaker']} at {voice[0]['start_ms']} ms")
+assert s["session"]["status"] == "complete" and s["session"]["source"] == "capture", s["session"]
+assert voice[0]["speaker"] == "customer" and voice[0]["start_ms"] == 0, voice[0]
+assert any(v["speaker"] == "agent" for v in voice), "the agent's answer is in the call"
+PY
+
 echo "== the softphone device vanishes mid-call"
 start_serve
 paplay --device=softphone "$work/clip0.wav"
@@ -93,7 +116,7 @@ paplay --device=micfeed "$work/clip1.wav"
 paplay --device=micfeed "$work/clip2.wav"
 stop_serve
 grep -q "call audio (customer) stopped delivering audio" "$work/serve.err"
-"$bin" sessions show 2 --json >"$work/session2.json"
+"$bin" sessions show 3 --json >"$work/session2.json"
 python3 - "$work/session2.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -105,4 +128,4 @@ assert s["session"]["status"] == "complete", s["session"]
 assert customer, "the customer's speech before the device vanished is kept"
 assert len(agent) >= 2 and agent[-1]["start_ms"] > customer[-1]["end_ms"], "the microphone kept working"
 PY
-echo "live capture test: 2 passed, 0 failed"
+echo "live capture test: 3 passed, 0 failed"

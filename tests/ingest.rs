@@ -169,7 +169,7 @@ async fn bad_message_gets_an_error_frame_and_the_connection_keeps_working() {
     send_json(&mut s, "not json at all").await;
     assert_eq!(next_frame(&mut s).await["type"], "error");
 
-    // Valid but out of place: the engine task refuses it and says why.
+    // Valid but out of place: the call runtime refuses it and says why.
     send_json(&mut s, r#"{"seq":8,"type":"tick","at_ms":1000}"#).await;
     let e = next_frame(&mut s).await;
     assert_eq!(e["seq"], 8);
@@ -420,7 +420,7 @@ async fn silence_is_ticked_on_the_source_clock_and_coached() {
         "dead air at {} ms",
         nudge.1
     );
-    assert!(nudge.2.is_none(), "made by a tick of the engine task");
+    assert!(nudge.2.is_none(), "made by a tick of the call task");
 }
 
 #[tokio::test]

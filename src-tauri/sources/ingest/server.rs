@@ -1,5 +1,5 @@
 //! The HTTP side: routes, the WebSocket loop, one-shot POSTs. Each connection reads messages,
-//! checks them and queues them for the engine task; a separate writer sends error frames and,
+//! checks them and queues them for the call runtime; a separate writer sends error frames and,
 //! when asked for, the engine's outputs.
 
 use std::sync::Arc;

@@ -63,7 +63,7 @@ start_serve() {
   "$bin" serve --port 0 --token pulse-test-token-0123456789 --json --capture \
     --mic virtmic --call softphone.monitor "$@" >"$work/serve.jsonl" 2>"$work/serve.err" &
   serve_pid=$!
-  if ! timeout 30 grep -q -m1 "capturing through" <(tail -n +1 -f "$work/serve.err"); then
+  if ! timeout 30 grep -q -m1 "capturing through" <(tail --pid="$serve_pid" -n +1 -f "$work/serve.err"); then
     cat "$work/serve.err"; echo "FAIL: serve did not start capturing"; exit 1
   fi
 }
@@ -92,7 +92,7 @@ paplay --device=micfeed "$work/clip2.wav"
 paplay --device=softphone "$work/clip0.wav"
 paplay --device=micfeed "$work/clip1.wav"
 # Three seconds of quiet end the call: wait for the runtime to say so.
-if ! timeout 30 grep -q -m1 '"state":"ended"' <(tail -n +1 -f "$work/serve.jsonl"); then
+if ! timeout 30 grep -q -m1 '"state":"ended"' <(tail --pid="$serve_pid" -n +1 -f "$work/serve.jsonl"); then
   echo "FAIL: the automatic call did not end"; exit 1
 fi
 stop_serve

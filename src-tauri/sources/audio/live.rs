@@ -22,8 +22,8 @@ pub const RING_SECONDS: u32 = 2;
 pub const POLL: Duration = Duration::from_millis(20);
 /// A channel with no samples for this long has stopped (its device vanished or hung).
 pub const STALL_AFTER: Duration = Duration::from_millis(1500);
-/// Ticks on the audio clock, in call ms.
-pub const TICK_MS: u64 = 1000;
+/// Ticks on the audio clock, in call ms: dead air is timed to within this.
+pub const TICK_MS: u64 = 250;
 /// Samples moved from a ring per step.
 const DRAIN_BLOCK: usize = 4096;
 

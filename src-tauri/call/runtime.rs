@@ -297,7 +297,12 @@ impl Runtime {
                             bump(&self.stats, |s| &s.error_frames_dropped);
                         }
                     }
-                    None => self.warn(None, &reason),
+                    // A source without a reply channel (capture) hears about a refused call
+                    // start; its other refused events (every tick) are only counted.
+                    None if matches!(sub.event, Event::CallStarted { .. }) => {
+                        self.warn(None, &reason)
+                    }
+                    None => {}
                 }
                 None
             }

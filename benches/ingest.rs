@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
 use futures_util::{SinkExt, StreamExt};
+use parley::call::{CallTask, TaskOptions};
 use parley::engine::{Output, Playbook};
-use parley::sources::ingest::{
-    self, message, EngineOptions, EngineTask, IngestConfig, ServerHandle,
-};
+use parley::sources::ingest::{self, message, IngestConfig, ServerHandle};
 use tokio::runtime::Runtime;
 use tokio_tungstenite::tungstenite::Message as Ws;
 
@@ -49,16 +48,19 @@ type Sink = futures_util::stream::SplitSink<
 >;
 
 struct Rig {
-    engine: EngineTask,
+    engine: CallTask,
     server: ServerHandle,
 }
 
 async fn rig() -> Rig {
-    let options = EngineOptions {
+    let options = TaskOptions {
         auto_tick: false,
-        ..EngineOptions::default()
+        ..TaskOptions::default()
     };
-    let engine = EngineTask::spawn(Arc::new(Playbook::builtin()), options);
+    let engine = CallTask::spawn(
+        parley::call::Runtime::new(Arc::new(Playbook::builtin()), None, "Agent"),
+        options,
+    );
     let mut config = IngestConfig::new(TOKEN.into());
     config.addr = "127.0.0.1:0".parse().expect("address");
     let server = ingest::serve(config, engine.link()).await.expect("server");

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs the system packages Parley needs on Debian/Ubuntu, skipping what is already there.
 #   scripts/install-deps.sh          build + run the desktop app
-#   scripts/install-deps.sh --test   also the headless test tools (Xvfb, WebKitWebDriver, espeak-ng, tauri-driver)
-#                                    and PostgreSQL (the team-server tests start their own server)
+#   scripts/install-deps.sh --test   also the headless test tools (Xvfb, WebKitWebDriver, espeak-ng,
+#                                    a PulseAudio server and its tools for the live-capture test,
+#                                    PostgreSQL for the team-server tests, tauri-driver)
+# Live capture needs no PulseAudio library: cpal talks to the pulse server (or PipeWire's
+# pipewire-pulse) over its socket, and links ALSA (libasound2-dev) for its fallback host.
 set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libsoup-3.0-dev libxdo-dev libasound2-dev libdbus-1-dev)
 test_pkgs=(xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core x11-utils imagemagick espeak-ng openbox
-  postgresql)
+  postgresql pulseaudio pulseaudio-utils python3)
 
 wanted=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_pkgs[@]}"); fi

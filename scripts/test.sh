@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what is missing and runs every check: formatting, lints, unit, golden, store, ingest,
-# audio and evaluation tests, then the desktop app driven through WebDriver under Xvfb.
+# audio and evaluation tests, live capture against a real PulseAudio server, then the desktop app
+# driven through WebDriver under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,9 +10,10 @@ scripts/install-models.sh
 
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
-# The live-capture code is not in the default build; lint it too.
-cargo clippy --no-default-features --features capture --all-targets -- -D warnings
+# The headless build (engine, store, sources with live capture, CLI) without WebKit.
+cargo clippy --no-default-features --all-targets -- -D warnings
 cargo test
+scripts/test-pulse.sh target/debug/parley
 
 if [[ -x scripts/ui-test.sh ]]; then
   scripts/ui-test.sh --no-measure

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::engine::{Engine, Event, Output, Playbook};
+use crate::engine::{Engine, Event, Ms, Output, Playbook};
 use crate::sources::audio::AudioError;
 use crate::sources::schedule::schedule;
 use crate::sources::transcript::{self, ReadError, SpeakerMap};
@@ -18,6 +18,11 @@ pub enum Speed {
     Factor(f64),
 }
 
+/// Slowest and fastest speed factors: slower than this, a call's times no longer fit in a
+/// duration (`1e-300` would overflow it); faster is the same as `max`.
+pub const MIN_SPEED: f64 = 0.001;
+pub const MAX_SPEED: f64 = 1_000_000.0;
+
 impl std::str::FromStr for Speed {
     type Err = String;
 
@@ -26,11 +31,53 @@ impl std::str::FromStr for Speed {
             "max" => Ok(Speed::Max),
             "real" => Ok(Speed::Factor(1.0)),
             other => match other.trim_end_matches('x').parse::<f64>() {
-                Ok(f) if f.is_finite() && f > 0.0 => Ok(Speed::Factor(f)),
+                Ok(f) if f.is_finite() && (MIN_SPEED..=MAX_SPEED).contains(&f) => {
+                    Ok(Speed::Factor(f))
+                }
+                Ok(f) if f.is_finite() && f > 0.0 => Err(format!(
+                    "speed {other:?} is out of range: give a factor from {MIN_SPEED} to {MAX_SPEED}, or max"
+                )),
                 _ => Err(format!(
                     "speed {other:?} is not max, real or a positive number such as 4"
                 )),
             },
+        }
+    }
+}
+
+impl Speed {
+    /// When an event at `at_ms` call time is due, counted from the replay's start; None at
+    /// `max`. Saturates instead of overflowing, whatever the factor.
+    pub fn due(self, at_ms: Ms) -> Option<Duration> {
+        let Speed::Factor(f) = self else {
+            return None;
+        };
+        let secs = at_ms as f64 / 1000.0 / f;
+        Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
+    }
+}
+
+/// Holds a replay back to its speed: waits until each event is due on the wall clock.
+pub struct Pacer {
+    speed: Speed,
+    started: Instant,
+}
+
+impl Pacer {
+    pub fn new(speed: Speed) -> Pacer {
+        Pacer {
+            speed,
+            started: Instant::now(),
+        }
+    }
+
+    /// Sleeps until an event at `at_ms` is due.
+    pub fn wait(&self, at_ms: Ms) {
+        if let Some(due) = self.speed.due(at_ms) {
+            let elapsed = self.started.elapsed();
+            if due > elapsed {
+                std::thread::sleep(due - elapsed);
+            }
         }
     }
 }
@@ -66,11 +113,10 @@ pub fn events(path: &Path) -> Result<Events, ReplayError> {
     ))
 }
 
-/// Drives a replay: feeds each event at its time and hands every output (with its event) on.
+/// Drives a replay without saving it: feeds each event at its time and returns the outputs.
 pub struct Replay {
     engine: Engine,
-    speed: Speed,
-    started: Instant,
+    pacer: Pacer,
     pub file: PathBuf,
 }
 
@@ -78,21 +124,14 @@ impl Replay {
     pub fn new(playbook: Arc<Playbook>, file: &Path, speed: Speed) -> Replay {
         Replay {
             engine: crate::models::coach(playbook).engine(),
-            speed,
-            started: Instant::now(),
+            pacer: Pacer::new(speed),
             file: file.to_path_buf(),
         }
     }
 
     /// Feeds one event, waiting first if the replay runs at a set speed.
     pub fn feed(&mut self, event: &Event) -> Vec<Output> {
-        if let Speed::Factor(f) = self.speed {
-            let due = Duration::from_secs_f64(event.at_ms() as f64 / 1000.0 / f);
-            let elapsed = self.started.elapsed();
-            if due > elapsed {
-                std::thread::sleep(due - elapsed);
-            }
-        }
+        self.pacer.wait(event.at_ms());
         self.engine.feed(event)
     }
 
@@ -101,12 +140,40 @@ impl Replay {
     }
 }
 
-/// Replays a whole file as fast as possible and returns every output (for tests and tools).
+/// Replays a whole file as fast as possible through the call runtime (not saved) and returns
+/// every output (for tests and tools).
 pub fn replay_file(path: &Path, playbook: Arc<Playbook>) -> Result<Vec<Output>, ReplayError> {
-    let mut replay = Replay::new(playbook, path, Speed::Max);
+    let mut runtime = crate::call::Runtime::new(playbook, None, "replay");
+    let source = crate::call::Source::labelled(
+        crate::sources::SourceKind::Replay,
+        format!("replay:{}", path.display()),
+    );
     let mut out = Vec::new();
     for event in events(path)? {
-        out.extend(replay.feed(&event?));
+        // A transcript that feeds before its call start is refused; as a replay, skip it.
+        if let Ok(fed) = runtime.feed(&source, &event?) {
+            out.extend(fed.outputs);
+        }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speeds_that_would_overflow_a_duration_are_refused_with_the_range() {
+        for bad in ["1e-300", "0.0000001", "1e300"] {
+            let err = bad.parse::<Speed>().unwrap_err();
+            assert!(err.contains("out of range") && err.contains(bad), "{err}");
+        }
+        for bad in ["0", "-2", "nan", "inf", "fast"] {
+            assert!(bad.parse::<Speed>().is_err(), "{bad}");
+        }
+        assert_eq!("4x".parse::<Speed>(), Ok(Speed::Factor(4.0)));
+        // Even a factor that slipped past the parser saturates instead of panicking.
+        assert_eq!(Speed::Factor(1e-300).due(u64::MAX), Some(Duration::MAX));
+        assert_eq!(Speed::Max.due(5), None);
+    }
 }

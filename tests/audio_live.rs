@@ -126,3 +126,56 @@ fn a_full_ring_drops_and_counts_instead_of_blocking() {
     assert_eq!(report.overruns, 500);
     assert_eq!(report.samples[0], capacity as u64);
 }
+
+/// A device that stops delivering (unplugged, unloaded) is reported, and the call's ticks go on
+/// from the channel that still works, on its audio clock.
+#[test]
+fn a_channel_that_stops_is_reported_and_ticks_go_on_from_the_other() {
+    use parley::sources::audio::live::{Notice, Outlets, TICK_MS};
+    use std::time::Duration;
+
+    let (mut agent_feed, agent_in) = live::channel(Speaker::Agent, RATE);
+    let (_customer_feed, customer_in) = live::channel(Speaker::Customer, RATE);
+    let (events_tx, events_rx) = mpsc::sync_channel(1024);
+    let (notices_tx, notices_rx) = mpsc::sync_channel(16);
+    let outlets = Outlets {
+        events: Box::new(move |e| events_tx.send(e).expect("test receiver alive")),
+        notices: Box::new(move |n| notices_tx.send(n).expect("test receiver alive")),
+        ticks: true,
+        // The customer's device never delivers.
+        stall_after: Duration::from_millis(200),
+        align: true,
+    };
+    let audio = LiveAudio::start_with(vec![agent_in, customer_in], outlets).unwrap();
+    let wait = Duration::from_secs(20);
+    // (The microphone has not delivered yet either, and may be reported too.)
+    while notices_rx.recv_timeout(wait).unwrap() != Notice::Stalled(Speaker::Customer) {}
+    // Four seconds of silence on the microphone, pushed faster than real time: ticks at least
+    // TICK_MS of audio apart, up to its end (a device delivers in real time: one per TICK_MS).
+    let block = RATE as usize / 100;
+    let silence = vec![0.0f32; block];
+    let mut ticks = Vec::new();
+    for _ in 0..400 {
+        while agent_feed.free_slots() < block {
+            std::thread::yield_now();
+        }
+        agent_feed.push(&silence);
+    }
+    // The last tick comes within TICK_MS of the end of the audio, whatever the poll timing.
+    while ticks.last().is_none_or(|&t| t <= 4_000 - TICK_MS) {
+        match events_rx.recv_timeout(wait).unwrap() {
+            Event::Tick { at_ms } => ticks.push(at_ms),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(
+        ticks.windows(2).all(|w| w[1] >= w[0] + TICK_MS),
+        "{ticks:?}"
+    );
+    assert!(
+        ticks[0] >= TICK_MS && ticks.last().is_some_and(|&t| t <= 4_000),
+        "{ticks:?}"
+    );
+    let report = audio.stop().unwrap();
+    assert_eq!(report.samples, [400 * block as u64, 0]);
+}

@@ -123,6 +123,7 @@ fn samples() -> Vec<(&'static str, Value)> {
         theme: "dark".into(),
         dock: "right".into(),
         sent_at: 1.0,
+        notice: Some("the live endpoint could not start".into()),
     };
     let row = SessionRow {
         id: 1,

@@ -249,3 +249,93 @@ async fn idle_session_sends_nothing_and_refuses_call_actions() {
     assert_eq!(s.call, CallState::Idle);
     assert!(!s.checklist.is_empty());
 }
+
+/// The app's endpoint: a call pushed to it shows on the overlay, is saved with source
+/// `endpoint`, and a second call from the endpoint may start while the last note waits.
+#[tokio::test]
+async fn a_call_pushed_to_the_endpoint_shows_on_the_overlay_and_is_saved() {
+    use parley::sources::ingest::{self, IngestConfig, LinkOptions};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("parley.db")).unwrap();
+    let (latest, mut rx) = watch::channel(None);
+    let sink = Arc::new(Recorder {
+        latest,
+        states: Mutex::default(),
+        urgent: Mutex::default(),
+        saved: Mutex::default(),
+    });
+    let config = session::Config {
+        playbook: Arc::new(Playbook::builtin()),
+        agent: "Test Agent".into(),
+        expanded: true,
+        theme: "dark".into(),
+        dock: "right".into(),
+    };
+    let (link, inbox) = ingest::link(&LinkOptions::default());
+    let handle = session::spawn_with_inbox(config, Ok(store.clone()), sink.clone(), Some(inbox));
+    let token = "desktop-endpoint-token-0123456789";
+    let mut ingest_config = IngestConfig::new(token.into());
+    ingest_config.addr = "127.0.0.1:0".parse().unwrap();
+    let server = ingest::serve(ingest_config, link).await.unwrap();
+    let post = |body: &'static str| {
+        let addr = server.local_addr();
+        async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let request = format!(
+                "POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            s.write_all(request.as_bytes()).await.unwrap();
+            let mut response = String::new();
+            s.read_to_string(&mut response).await.unwrap();
+            response
+        }
+    };
+    let started = post(
+        r#"[{"type":"call_start","agent":"Priya"},
+            {"type":"final","speaker":"customer","start_ms":500,"end_ms":4000,"text":"My bill is wrong and nobody helps me."}]"#,
+    )
+    .await;
+    assert!(started.starts_with("HTTP/1.1 202"), "{started}");
+    let live = rx
+        .wait_for(|s| s.as_ref().is_some_and(|s| s.call == CallState::Live))
+        .await
+        .unwrap()
+        .clone()
+        .unwrap();
+    assert_eq!(
+        live.source,
+        Some(parley::desktop::ipc::CallSource::Endpoint)
+    );
+    // The overlay's own Start is refused while the endpoint's call runs; its hotkeys work.
+    assert!(matches!(
+        handle.send(Op::Start).await,
+        Err(SessionError::Busy)
+    ));
+    let flagged = handle.send(Op::FlagAbuse).await.unwrap();
+    assert_eq!(flagged.boundary_step, 1);
+    let ended = post(r#"{"type":"call_end","at_ms":9000,"reason":"completed"}"#).await;
+    assert!(ended.starts_with("HTTP/1.1 202"), "{ended}");
+    let end = rx
+        .wait_for(|s| s.as_ref().is_some_and(|s| s.draft.is_some()))
+        .await
+        .unwrap()
+        .clone()
+        .unwrap();
+    let id = end.draft.unwrap().session_id;
+    let stored = store.show(id).unwrap();
+    assert_eq!(stored.session.source, "endpoint");
+    assert_eq!(stored.session.agent, "Priya");
+    assert!(stored.nudges.iter().any(|n| n.rule == "boundary"));
+    // A new endpoint call takes the overlay even though the last note was not edited.
+    let again = post(r#"{"type":"call_start"}"#).await;
+    assert!(again.starts_with("HTTP/1.1 202"), "{again}");
+    rx.wait_for(|s| s.as_ref().is_some_and(|s| s.call == CallState::Live))
+        .await
+        .unwrap();
+    assert_eq!(sink.saved.lock().unwrap().as_slice(), &[id]);
+    server.shutdown().await.unwrap();
+}

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use parley::call::{CallTask, Runtime, TaskOptions};
 use parley::engine::{Output, Playbook, Rule};
-use parley::sources::ingest::{
-    self, EngineOptions, EngineTask, Inbound, IngestConfig, Message, ServerHandle,
-};
+use parley::sources::ingest::{self, Inbound, IngestConfig, Message, ServerHandle};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -24,12 +23,15 @@ const PATIENCE: Duration = Duration::from_secs(20);
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
 struct Rig {
-    engine: EngineTask,
+    engine: CallTask,
     server: ServerHandle,
 }
 
-async fn rig_with(options: EngineOptions, tune: impl FnOnce(&mut IngestConfig)) -> Rig {
-    let engine = EngineTask::spawn(Arc::new(Playbook::builtin()), options);
+async fn rig_with(options: TaskOptions, tune: impl FnOnce(&mut IngestConfig)) -> Rig {
+    let engine = CallTask::spawn(
+        Runtime::new(Arc::new(Playbook::builtin()), None, "Agent"),
+        options,
+    );
     let mut config = IngestConfig::new(TOKEN.into());
     config.addr = "127.0.0.1:0".parse().unwrap();
     tune(&mut config);
@@ -38,9 +40,9 @@ async fn rig_with(options: EngineOptions, tune: impl FnOnce(&mut IngestConfig)) 
 }
 
 async fn rig() -> Rig {
-    let options = EngineOptions {
+    let options = TaskOptions {
         auto_tick: false,
-        ..EngineOptions::default()
+        ..TaskOptions::default()
     };
     rig_with(options, |_| {}).await
 }
@@ -167,7 +169,7 @@ async fn bad_message_gets_an_error_frame_and_the_connection_keeps_working() {
     send_json(&mut s, "not json at all").await;
     assert_eq!(next_frame(&mut s).await["type"], "error");
 
-    // Valid but out of place: the engine task refuses it and says why.
+    // Valid but out of place: the call runtime refuses it and says why.
     send_json(&mut s, r#"{"seq":8,"type":"tick","at_ms":1000}"#).await;
     let e = next_frame(&mut s).await;
     assert_eq!(e["seq"], 8);
@@ -184,9 +186,9 @@ async fn bad_message_gets_an_error_frame_and_the_connection_keeps_working() {
 #[tokio::test]
 async fn oversized_messages_are_refused_and_huge_frames_close_the_connection() {
     let rig = rig_with(
-        EngineOptions {
+        TaskOptions {
             auto_tick: false,
-            ..EngineOptions::default()
+            ..TaskOptions::default()
         },
         |c| {
             c.max_message_bytes = 1024;
@@ -285,7 +287,7 @@ async fn a_streamed_call_comes_back_as_coaching() {
 
 #[tokio::test]
 async fn a_flood_is_bounded_counted_and_never_stalls_the_engine() {
-    let options = EngineOptions {
+    let options = TaskOptions {
         queue: 8,
         output_buffer: 16,
         auto_tick: false,
@@ -362,7 +364,10 @@ async fn a_flood_is_bounded_counted_and_never_stalls_the_engine() {
 
 #[tokio::test]
 async fn refuses_a_non_loopback_address() {
-    let engine = EngineTask::spawn(Arc::new(Playbook::builtin()), EngineOptions::default());
+    let engine = CallTask::spawn(
+        Runtime::new(Arc::new(Playbook::builtin()), None, "Agent"),
+        TaskOptions::default(),
+    );
     let mut config = IngestConfig::new(TOKEN.into());
     config.addr = "0.0.0.0:0".parse().unwrap();
     let e = ingest::serve(config, engine.link()).await.err().unwrap();
@@ -370,12 +375,7 @@ async fn refuses_a_non_loopback_address() {
 }
 
 fn submission(event: parley::engine::Event) -> ingest::Submission {
-    ingest::Submission {
-        event,
-        seq: None,
-        received: std::time::Instant::now(),
-        reply: None,
-    }
+    ingest::Submission::new(parley::sources::SourceKind::Endpoint, event)
 }
 
 /// With the runtime's clock paused, time jumps to each timer: the silence is real call time for
@@ -383,7 +383,10 @@ fn submission(event: parley::engine::Event) -> ingest::Submission {
 #[tokio::test(start_paused = true)]
 async fn silence_is_ticked_on_the_source_clock_and_coached() {
     use parley::engine::Event;
-    let engine = EngineTask::spawn(Arc::new(Playbook::builtin()), EngineOptions::default());
+    let engine = CallTask::spawn(
+        Runtime::new(Arc::new(Playbook::builtin()), None, "Agent"),
+        TaskOptions::default(),
+    );
     let mut outputs = engine.subscribe();
     let link = engine.link();
     let start = Event::CallStarted {
@@ -417,7 +420,7 @@ async fn silence_is_ticked_on_the_source_clock_and_coached() {
         "dead air at {} ms",
         nudge.1
     );
-    assert!(nudge.2.is_none(), "made by a tick of the engine task");
+    assert!(nudge.2.is_none(), "made by a tick of the call task");
 }
 
 #[tokio::test]

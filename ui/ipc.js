@@ -12,7 +12,7 @@
  * @typedef {Object} OverlayState
  * @property {number} seq
  * @property {"idle"|"live"|"on_hold"|"ended"} call
- * @property {"manual"|"replay"|null} source
+ * @property {"manual"|"replay"|"endpoint"|"capture"|null} source
  * @property {string|null} replay_file
  * @property {number} replay_speed
  * @property {number} call_ms
@@ -29,6 +29,7 @@
  * @property {string} theme
  * @property {string} dock
  * @property {number} sent_at
+ * @property {string|null} notice
  */
 
 /**
@@ -258,6 +259,8 @@
  * @property {string} database
  * @property {boolean} notifications
  * @property {Hotkeys} hotkeys
+ * @property {boolean} endpoint
+ * @property {number} endpoint_port
  * @property {Object<string, number>} dock_offsets
  */
 

@@ -49,11 +49,14 @@ function render(s) {
   document.body.dataset.call = s.call;
 
   const state = $("state");
-  state.textContent = STATE_WORDS[s.call] + (s.source === "replay" ? ` · replay ${s.replay_speed}×` : "");
+  const from = { replay: ` · replay ${s.replay_speed}×`, endpoint: " · endpoint", capture: " · audio" };
+  state.textContent = STATE_WORDS[s.call] + (s.source && s.source !== "manual" ? from[s.source] : "");
   state.className = `state ${s.call}`;
   $("timer").textContent = mmss(s.call_ms);
   $("phase").textContent = s.phase && s.call !== "idle" ? `Phase ${s.phase.index} of ${s.phase.count}: ${s.phase.label}` : "";
   $("phase").title = s.replay_file ? `Replaying ${s.replay_file}` : "";
+  $("notice").textContent = s.notice || "";
+  $("notice").hidden = !s.notice;
 
   renderNudge(s);
   renderLadder(s);

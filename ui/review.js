@@ -226,6 +226,8 @@ async function loadSettings() {
   f.theme.value = s.theme;
   f.database.value = s.database;
   f.notifications.checked = s.notifications;
+  f.endpoint.checked = s.endpoint;
+  f.endpoint_port.value = String(s.endpoint_port);
   for (const k of Object.keys(s.hotkeys)) f[`hk.${k}`].value = s.hotkeys[k];
   document.documentElement.dataset.theme = s.theme;
   f.dataset.loaded = JSON.stringify(s);
@@ -252,7 +254,8 @@ async function saveSettings() {
   const hotkeys = {};
   for (const k of Object.keys(base.hotkeys || {})) hotkeys[k] = f[`hk.${k}`].value;
   const settings = { ...base, agent: f.agent.value, playbook: f.playbook.value, thresholds, dock: f.dock.value,
-    theme: f.theme.value, database: f.database.value, notifications: f.notifications.checked, hotkeys };
+    theme: f.theme.value, database: f.database.value, notifications: f.notifications.checked, hotkeys,
+    endpoint: f.endpoint.checked, endpoint_port: Number(f.endpoint_port.value) };
   try {
     const saved = await call("save_settings", { settings });
     f.dataset.loaded = JSON.stringify(saved);

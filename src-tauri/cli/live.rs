@@ -9,17 +9,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error, Message as WsMessage};
 
-use super::Renderer;
+use crate::call::{CallTask, PrinterListener, Runtime, TaskOptions};
 use crate::engine::{Event, Playbook};
 use crate::replay::Speed;
-use crate::sources::ingest::{
-    self, token, EngineOptions, EngineTask, Inbound, IngestConfig, Message, TokenSource,
-};
+use crate::sources::ingest::{self, token, Inbound, IngestConfig, Message, TokenSource};
+use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -38,21 +36,36 @@ pub struct ServeArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
-    /// Do not feed ticks while the source is silent.
+    /// Do not feed ticks while an endpoint sender is silent.
     #[arg(long)]
     pub no_auto_tick: bool,
-    /// Coach from live audio too: the microphone and the call audio (monitor/loopback input).
-    #[cfg(feature = "capture")]
+    /// Do not keep the coached calls in the session store.
+    #[arg(long)]
+    pub no_save: bool,
+    /// Session database (default: $PARLEY_DB, else parley.db in the OS data folder).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Agent name recorded with each saved call (unless its call start names one).
+    #[arg(long, default_value = "Agent")]
+    pub agent: String,
+    /// Coach from live audio too: the microphone and the call audio (a monitor input). The
+    /// capture is one call, from start until Ctrl-C.
     #[arg(long)]
     pub capture: bool,
-    /// Microphone input (part of its name; default: the system's default input).
-    #[cfg(feature = "capture")]
+    /// Microphone input (its id or part of its name, see `parley devices`; default: the
+    /// system's default input).
     #[arg(long, requires = "capture")]
     pub mic: Option<String>,
-    /// Call-audio input (part of its name; default: the first monitor or loopback input).
-    #[cfg(feature = "capture")]
-    #[arg(long, requires = "capture")]
+    /// Call-audio input (its id or part of its name; default: the first monitor input).
+    #[arg(long = "call", alias = "call-input", requires = "capture")]
     pub call_input: Option<String>,
+    /// With --capture: start a call when the call audio carries speech after silence, and end
+    /// it after --quiet-end seconds with nobody speaking (instead of one call until Ctrl-C).
+    #[arg(long, requires = "capture")]
+    pub auto_call: bool,
+    /// Seconds of silence that end an automatic call.
+    #[arg(long, default_value_t = 30, requires = "auto_call")]
+    pub quiet_end: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,54 +90,77 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         None => Playbook::builtin(),
     };
     let (token, source) = token::resolve_token(args.token.as_deref(), args.token_file.as_deref())?;
+    let store = match args.no_save {
+        true => None,
+        false => {
+            Some(Store::open_default(args.db.as_deref()).context("cannot open the session store")?)
+        }
+    };
+    if let Some(s) = &store {
+        eprintln!("saving calls in {}", s.path().display());
+    }
     runtime()?.block_on(async move {
-        let options = EngineOptions {
+        let mut calls = Runtime::new(Arc::new(playbook), store, args.agent.clone());
+        let printer = Arc::new(PrinterListener::new(std::io::stdout(), args.json));
+        calls.listen(printer.clone());
+        let options = TaskOptions {
             auto_tick: !args.no_auto_tick,
-            ..EngineOptions::default()
+            ..TaskOptions::default()
         };
-        let engine = EngineTask::spawn(Arc::new(playbook), options);
-        let mut outputs = engine.subscribe();
+        let task = CallTask::spawn(calls, options);
+        let link = task.link();
         let mut config = IngestConfig::new(token.clone());
         config.addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
-        let server = ingest::serve(config, engine.link()).await?;
+        let server = ingest::serve(config, link.clone()).await?;
         let addr = server.local_addr();
         eprintln!("parley live endpoint: ws://{addr}/v1/live  and  POST http://{addr}/v1/events");
         eprintln!("token: {token}  ({})", describe(&source));
         eprintln!("try: parley send assets/samples/model-call.jsonl --url ws://{addr}/v1/live");
-        #[cfg(feature = "capture")]
         let capture = if args.capture {
-            Some(capture::start(&args, &engine).await?)
+            Some(capture::start(&args, &link).await?)
         } else {
             None
         };
-        let stdout = std::io::stdout();
-        let mut renderer = Renderer::new(stdout.lock(), args.json);
-        loop {
-            tokio::select! {
-                signal = tokio::signal::ctrl_c() => {
-                    signal.context("cannot listen for Ctrl-C")?;
-                    break;
-                }
-                out = outputs.recv() => match out {
-                    Ok(e) => {
-                        renderer.output(&e.output)?;
-                    }
-                    Err(RecvError::Lagged(n)) => eprintln!("parley: the printer fell behind and skipped {n} outputs"),
-                    Err(RecvError::Closed) => break,
-                },
-            }
-        }
-        drop(renderer);
-        #[cfg(feature = "capture")]
+        let signal = tokio::signal::ctrl_c().await;
         if let Some(c) = capture {
-            capture::stop(c, &engine).await?;
+            capture::stop(c, &link).await?;
         }
-        let stats = engine.link().stats().snapshot();
+        let stats = link.stats().snapshot();
         server.shutdown().await?;
-        engine.shutdown().await?;
+        drop(link);
+        task.shutdown().await?;
+        if let Some(e) = printer.take_error() {
+            eprintln!("parley: cannot write the coaching to stdout: {e}");
+        }
+        signal.context("cannot listen for Ctrl-C")?;
         eprintln!("stopped; {}", serde_json::to_string(&stats)?);
         anyhow::Ok(0)
     })
+}
+
+/// `parley devices`: the audio inputs capture can use, monitors (the call side) marked.
+pub fn devices(json: bool) -> anyhow::Result<i32> {
+    let (host, devices) = crate::sources::audio::capture::input_devices()?;
+    if json {
+        println!("{}", serde_json::json!({ "host": host, "inputs": devices }));
+        return Ok(0);
+    }
+    println!("audio inputs ({host}):");
+    if devices.is_empty() {
+        println!("  none");
+    }
+    for d in &devices {
+        let kind = if d.monitor { "monitor" } else { "mic" };
+        let default = if d.default { "  (default)" } else { "" };
+        println!("  {kind:<8} {:<40} {}{default}", d.id, d.name);
+    }
+    println!("use: parley serve --capture --mic ID --call ID   (a monitor is the call side)");
+    Ok(0)
+}
+
+/// A deadline nobody reaches (a year), for a speed so slow it overflows the clock.
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600)
 }
 
 fn describe(source: &TokenSource) -> String {
@@ -163,7 +199,10 @@ fn send_token(flag: Option<String>) -> anyhow::Result<String> {
 }
 
 pub fn send(args: SendArgs) -> anyhow::Result<i32> {
-    let speed: Speed = args.speed.parse().map_err(anyhow::Error::msg)?;
+    let speed: Speed = args
+        .speed
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--speed: {e}"))?;
     let is_wav = args
         .file
         .extension()
@@ -217,9 +256,8 @@ pub fn send(args: SendArgs) -> anyhow::Result<i32> {
         let start = tokio::time::Instant::now();
         let mut sent = 0u64;
         for (seq, event) in events.iter().enumerate() {
-            if let Speed::Factor(factor) = speed {
-                let due = Duration::from_secs_f64(event.at_ms() as f64 / 1000.0 / factor);
-                tokio::time::sleep_until(start + due).await;
+            if let Some(due) = speed.due(event.at_ms()) {
+                tokio::time::sleep_until(start.checked_add(due).unwrap_or(far_future())).await;
             }
             let inbound = Inbound {
                 seq: Some(seq as u64),
@@ -242,59 +280,129 @@ pub fn send(args: SendArgs) -> anyhow::Result<i32> {
     })
 }
 
-/// `parley serve --capture`: the capture session is the call; audio times count from its start.
-#[cfg(feature = "capture")]
+/// `parley serve --capture`: the capture is the call; audio times count from its start.
 mod capture {
-    use std::time::Instant;
+    use std::sync::{Arc, Mutex};
 
     use super::ServeArgs;
-    use crate::engine::Event;
+    use crate::call::MUST_DELIVER_WAIT;
+    use crate::engine::{Event, Speaker};
+    use crate::sources::audio::autocall::AutoCall;
     use crate::sources::audio::capture::{Capture, CaptureConfig};
-    use crate::sources::ingest::{EngineTask, Submission, SubmitError};
+    use crate::sources::audio::live::{Notice, Outlets, STALL_AFTER};
+    use crate::sources::ingest::{EventLink, Submission, SubmitError};
+    use crate::sources::SourceKind;
 
-    fn submission(event: Event) -> Submission {
-        Submission {
-            event,
-            seq: None,
-            received: Instant::now(),
-            reply: None,
+    fn side(speaker: Speaker) -> &'static str {
+        match speaker {
+            Speaker::Agent => "microphone (agent)",
+            Speaker::Customer => "call audio (customer)",
         }
     }
 
-    pub async fn start(args: &ServeArgs, engine: &EngineTask) -> anyhow::Result<Capture> {
+    /// A capture in progress, and the automatic call finder when calls start by themselves.
+    pub struct Running {
+        capture: Capture,
+        auto: Option<Arc<Mutex<AutoCall>>>,
+    }
+
+    /// Start and end must not be dropped: they wait for room; voice and ticks do not.
+    fn deliver(link: &EventLink, event: Event) {
+        let sub = Submission::new(SourceKind::Capture, event);
+        let sent = match sub.event {
+            Event::CallStarted { .. } | Event::CallEnded { .. } => link.blocking_submit(sub),
+            _ => link.try_submit(sub),
+        };
+        // A full queue is counted in the stats; a stopped runtime ends the run.
+        match sent {
+            Ok(()) | Err(SubmitError::QueueFull) | Err(SubmitError::Stopped) => {}
+        }
+    }
+
+    pub async fn start(args: &ServeArgs, link: &EventLink) -> anyhow::Result<Running> {
         let config = CaptureConfig {
             mic: args.mic.clone(),
             call: args.call_input.clone(),
         };
-        let link = engine.link();
-        let start = Event::CallStarted {
-            at_ms: 0,
-            agent: None,
-            customer_name: None,
-        };
-        link.submit(submission(start), std::time::Duration::from_secs(1))
+        let auto = args
+            .auto_call
+            .then(|| Arc::new(Mutex::new(AutoCall::new(args.quiet_end * 1000))));
+        if auto.is_none() {
+            let start = Event::CallStarted {
+                at_ms: 0,
+                agent: None,
+                customer_name: None,
+            };
+            link.submit(
+                Submission::new(SourceKind::Capture, start),
+                MUST_DELIVER_WAIT,
+            )
             .await?;
-        let sink = Box::new(
-            move |event: Event| match link.try_submit(submission(event)) {
-                // A full queue is counted in the endpoint's stats; a stopped engine ends the run.
-                Ok(()) | Err(SubmitError::QueueFull) | Err(SubmitError::Stopped) => {}
-            },
+        }
+        let events = link.clone();
+        let finder = auto.clone();
+        let mut found = Vec::new();
+        let outlets = Outlets {
+            events: Box::new(move |event: Event| match &finder {
+                Some(f) => {
+                    match f.lock() {
+                        Ok(mut f) => f.push(&event, &mut found),
+                        Err(poisoned) => poisoned.into_inner().push(&event, &mut found),
+                    }
+                    for e in found.drain(..) {
+                        deliver(&events, e);
+                    }
+                }
+                None => deliver(&events, event),
+            }),
+            notices: Box::new(|notice| {
+                match notice {
+                Notice::Stalled(s) => eprintln!(
+                    "parley: the {} stopped delivering audio (device gone?); the call goes on with the other side",
+                    side(s)
+                ),
+                Notice::Resumed(s) => eprintln!("parley: the {} delivers audio again", side(s)),
+            }
+            }),
+            ticks: true,
+            stall_after: STALL_AFTER,
+            align: true,
+        };
+        let capture =
+            tokio::task::spawn_blocking(move || Capture::start(&config, outlets)).await??;
+        let [mic, call] = &capture.devices;
+        let ends = match auto {
+            Some(_) => format!(
+                "calls start when the call audio speaks and end after {} s of quiet",
+                args.quiet_end
+            ),
+            None => "Ctrl-C ends the call".to_string(),
+        };
+        eprintln!(
+            "capturing through {}: microphone {} ({}), call audio {} ({}); {ends}",
+            capture.host, mic.id, mic.name, call.id, call.name
         );
-        let capture = Capture::start(&config, sink)?;
-        eprintln!("capturing the microphone and the call audio; Ctrl-C ends the call");
-        Ok(capture)
+        Ok(Running { capture, auto })
     }
 
-    pub async fn stop(capture: Capture, engine: &EngineTask) -> anyhow::Result<()> {
-        let report = capture.stop()?;
-        let end = Event::CallEnded {
-            at_ms: report.position_ms,
-            reason: None,
-        };
-        engine
-            .link()
-            .submit(submission(end), std::time::Duration::from_secs(1))
-            .await?;
+    pub async fn stop(running: Running, link: &EventLink) -> anyhow::Result<()> {
+        let Running { capture, auto } = running;
+        let report = tokio::task::spawn_blocking(move || capture.stop()).await??;
+        let mut ends = Vec::new();
+        match auto {
+            Some(f) => match f.lock() {
+                Ok(mut f) => f.finish(report.position_ms, &mut ends),
+                Err(poisoned) => poisoned.into_inner().finish(report.position_ms, &mut ends),
+            },
+            None => ends.push(Event::CallEnded {
+                at_ms: report.position_ms,
+                reason: None,
+            }),
+        }
+        for end in ends {
+            link.submit(Submission::new(SourceKind::Capture, end), MUST_DELIVER_WAIT)
+                .await?;
+        }
         eprintln!(
             "audio: {} ms analysed, {} voice events, {} samples dropped, {} device errors",
             report.position_ms, report.events, report.overruns, report.device_errors

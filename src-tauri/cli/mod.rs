@@ -31,10 +31,17 @@ pub enum Command {
     Sessions(Box<sessions::SessionsArgs>),
     /// Follow-ups owed: what is due today, what is overdue.
     Followups(sessions::FollowupsArgs),
-    /// Run the local live endpoint and print coaching as it happens.
+    /// Run the local live endpoint (and optionally audio capture), print coaching as it
+    /// happens, and save every call.
     Serve(live::ServeArgs),
-    /// Stream a transcript file to a running `parley serve`.
+    /// Stream a transcript file to a running `parley serve` (or the app).
     Send(live::SendArgs),
+    /// List the audio inputs live capture can use; monitors (the call side) are marked.
+    Devices {
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure the detectors and whole calls on evaluation data.
     Eval(eval::EvalArgs),
     /// The language model's inputs for a file of lines or pairs (for training the heads).
@@ -77,6 +84,7 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::Followups(args) => sessions::run_followups(args),
         Command::Serve(args) => live::serve(args),
         Command::Send(args) => live::send(args),
+        Command::Devices { json } => live::devices(json),
         Command::Eval(args) => eval::run(args),
         Command::Features(args) => features::run(args),
         Command::Team(args) => team::run_team(args),

@@ -17,6 +17,15 @@ impl<W: Write> Renderer<W> {
         Renderer { out, json }
     }
 
+    /// A line of its own (a note about the run, not an output).
+    pub fn line(&mut self, text: &str) -> io::Result<()> {
+        writeln!(self.out, "{text}")
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     pub fn output(&mut self, o: &Output) -> io::Result<()> {
         if matches!(o, Output::Pacing { .. }) {
             return Ok(());

@@ -1,16 +1,12 @@
-//! One call in progress: the engine, its clock, and the record being built for the archive.
-
-use std::sync::Arc;
+//! What the overlay keeps about the call in progress, beside the call runtime that owns it: the
+//! call clock, the nudge on screen and the last pacing meters.
 
 use tokio::time::Instant;
 
-use crate::engine::output::{NudgeRecord, Summary};
-use crate::engine::{CallState, Engine, Event, Ms, Nudge, Output, Pacing, Playbook, Rule};
-use crate::store::note::{self, NoteContext};
-use crate::store::{SessionId, SessionMeta, SessionWriter, Store, StoreError};
+use crate::engine::output::{ItemStatus, NudgeRecord};
+use crate::engine::{Engine, Ms, Nudge, Output, Pacing, Playbook};
 
-use super::ipc::{CallSource, PhaseView};
-use super::warn;
+use super::ipc::{CallSource, OverlayState, PhaseView};
 
 /// Nudges kept in the overlay's history.
 const HISTORY: usize = 5;
@@ -46,173 +42,71 @@ pub struct Replaying {
 }
 
 pub struct LiveCall {
-    pub engine: Engine,
+    /// The runtime's id for the call.
+    pub id: u64,
     pub clock: Clock,
     pub source: CallSource,
     pub replay: Option<Replaying>,
-    pub agent: String,
-    pub started_at: i64,
     /// The nudge on screen.
     pub nudge: Option<Nudge>,
     pub last_pacing: Option<Pacing>,
-    /// Where the call is recorded as it happens, from its first event on; None without a
-    /// database (it could not be opened) or when starting the session record failed.
-    writer: Option<SessionWriter>,
-    store: Option<Store>,
-    source_name: String,
-}
-
-/// What feeding one event produced that the session must act on.
-#[derive(Default)]
-pub struct Fed {
-    /// High-priority nudges (boundary, escalation) that may need a desktop notification.
-    pub urgent: Vec<Nudge>,
-    pub summary: Option<Box<Summary>>,
+    /// What the overlay last showed of this call.
+    pub last_view: Option<Box<OverlayState>>,
 }
 
 impl LiveCall {
-    pub fn new(
-        playbook: Arc<Playbook>,
-        clock: Clock,
-        source: CallSource,
-        agent: String,
-        started_at: i64,
-        store: Option<Store>,
-        source_name: String,
-    ) -> LiveCall {
+    pub fn new(id: u64, clock: Clock, source: CallSource) -> LiveCall {
         LiveCall {
-            engine: crate::models::coach(playbook).engine(),
+            id,
             clock,
             source,
             replay: None,
-            agent,
-            started_at,
             nudge: None,
             last_pacing: None,
-            writer: None,
-            store,
-            source_name,
+            last_view: None,
         }
     }
 
-    /// Opens the session record at the first event, so a transcript's agent name is used.
-    fn record(&mut self, event: &Event) {
-        if let Event::CallStarted {
-            agent: Some(agent), ..
-        } = event
-        {
-            self.agent = agent.clone();
-        }
-        let Some(store) = self.store.take() else {
-            return;
-        };
-        let meta = SessionMeta {
-            agent: self.agent.clone(),
-            playbook: self.engine.playbook().name.clone(),
-            source: self.source_name.clone(),
-            started_at: self.started_at,
-        };
-        match store.begin_session(meta) {
-            Ok(w) => self.writer = Some(w),
-            Err(e) => warn(&format!("this call will not be saved: {e}")),
-        }
-    }
-
-    pub fn feed(&mut self, event: &Event) -> Fed {
-        self.record(event);
-        if let Some(w) = &self.writer {
-            // Appends are queued; a failure is reported again (and in full) by finish().
-            if let Err(e) = w.append_event(event) {
-                warn(&format!("recording the call: {e}"));
-            }
-        }
-        let mut fed = Fed::default();
-        let outputs = self.engine.feed(event);
-        if let Some(w) = &self.writer {
-            let kept: Vec<Output> = outputs
-                .iter()
-                .filter(|o| !matches!(o, Output::Summary(_)))
-                .cloned()
-                .collect();
-            if let Err(e) = w.append_outputs(&kept) {
-                warn(&format!("recording the call: {e}"));
-            }
-        }
+    /// Keeps the overlay's view of the call up to date with what the engine said.
+    pub fn see(&mut self, outputs: &[Output]) {
         for out in outputs {
             match out {
-                Output::Pacing { pacing, .. } => self.last_pacing = Some(pacing),
-                Output::Summary(s) => fed.summary = Some(s),
-                out => match &out {
-                    Output::Nudge(n) => {
-                        if matches!(n.rule, Rule::Boundary | Rule::Escalation) {
-                            fed.urgent.push(n.clone());
-                        }
-                        self.nudge = Some(n.clone());
-                    }
-                    Output::Heeded { nudge_id, .. }
-                        if self.nudge.as_ref().is_some_and(|n| n.id == *nudge_id) =>
-                    {
-                        self.nudge = None;
-                    }
-                    _ => {}
-                },
+                Output::Pacing { pacing, .. } => self.last_pacing = Some(pacing.clone()),
+                Output::Nudge(n) => self.nudge = Some(n.clone()),
+                Output::Heeded { nudge_id, .. }
+                    if self.nudge.as_ref().is_some_and(|n| n.id == *nudge_id) =>
+                {
+                    self.nudge = None;
+                }
+                _ => {}
             }
         }
-        fed
     }
+}
 
-    /// The item the tick hotkey ticks: the first open one in the current phase, else the first open one.
-    pub fn current_item(&self) -> Option<String> {
-        let playbook = self.engine.playbook();
-        let phase = self.engine.current_phase();
-        let open = |i: &&crate::engine::output::ItemStatus| !i.done;
-        let in_phase = self.engine.checklist().iter().filter(open).find(|i| {
-            playbook
-                .item(&i.item)
-                .is_some_and(|item| item.phase == phase)
-        });
-        in_phase
-            .or_else(|| self.engine.checklist().iter().find(open))
-            .map(|i| i.item.clone())
-    }
+/// The item the tick hotkey ticks: the first open one in the current phase, else the first open one.
+pub fn current_item(engine: &Engine) -> Option<String> {
+    let playbook = engine.playbook();
+    let phase = engine.current_phase();
+    let open = |i: &&ItemStatus| !i.done;
+    let in_phase = engine.checklist().iter().filter(open).find(|i| {
+        playbook
+            .item(&i.item)
+            .is_some_and(|item| item.phase == phase)
+    });
+    in_phase
+        .or_else(|| engine.checklist().iter().find(open))
+        .map(|i| i.item.clone())
+}
 
-    pub fn phase(&self) -> PhaseView {
-        phase_view(self.engine.playbook(), self.engine.current_phase())
-    }
-
-    pub fn history(&self) -> Vec<NudgeRecord> {
-        self.engine
-            .nudges()
-            .iter()
-            .rev()
-            .take(HISTORY)
-            .cloned()
-            .collect()
-    }
-
-    pub fn state(&self) -> CallState {
-        self.engine.state()
-    }
-
-    /// Closes the recorded session; returns its id and the drafted note. Without a database
-    /// the note is still drafted, so the agent does not lose it.
-    pub fn finish(self, summary: &Summary) -> (Option<SessionId>, Result<(), StoreError>, String) {
-        let notes = summary.agent_notes.join("\n");
-        let ctx = NoteContext {
-            agent: &self.agent,
-            started_at: self.started_at,
-            offset: note::local_offset(),
-            interrupted: false,
-        };
-        let fallback = note::draft(&ctx, summary, &notes);
-        match self.writer {
-            Some(w) => match w.finish(summary, &notes) {
-                Ok(id) => (Some(id), Ok(()), fallback),
-                Err(e) => (None, Err(e), fallback),
-            },
-            None => (None, Ok(()), fallback),
-        }
-    }
+pub fn history(engine: &Engine) -> Vec<NudgeRecord> {
+    engine
+        .nudges()
+        .iter()
+        .rev()
+        .take(HISTORY)
+        .cloned()
+        .collect()
 }
 
 pub fn phase_view(playbook: &Playbook, id: &str) -> PhaseView {

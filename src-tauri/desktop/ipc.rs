@@ -26,10 +26,14 @@ pub enum UiEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallSource {
-    /// The agent drives it by hotkeys (until live audio exists).
+    /// The agent drives it by the buttons and hotkeys.
     Manual,
     /// A transcript played through the engine.
     Replay,
+    /// A phone platform or speech-to-text engine pushing to the live endpoint.
+    Endpoint,
+    /// Live audio capture.
+    Capture,
 }
 
 /// What the overlay shows, complete.
@@ -62,6 +66,9 @@ pub struct OverlayState {
     pub dock: String,
     /// Wall-clock time (Unix ms) this state left Rust, for render-latency measurement.
     pub sent_at: f64,
+    /// Something the agent should know that is not coaching: the endpoint could not start, a
+    /// call could not be saved, a call from elsewhere was refused. The latest one stays.
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ use std::sync::{Arc, RwLock};
 use tauri::Manager;
 
 use crate::engine::Playbook;
+use crate::sources::ingest::{self, EventLink, IngestConfig, LinkOptions, ServerHandle};
 use crate::store::Store;
 use session::SessionHandle;
 use settings::Settings;
@@ -31,6 +32,8 @@ pub struct Shell {
     pub playbook: RwLock<Arc<Playbook>>,
     pub settings: RwLock<Settings>,
     pub hotkeys: hotkeys::Registered,
+    /// The live endpoint while it runs (dropping it stops it).
+    pub endpoint: std::sync::Mutex<Option<ServerHandle>>,
 }
 
 /// Problems worth telling whoever runs the app from a terminal; never fatal.
@@ -125,8 +128,15 @@ fn setup(app: &tauri::AppHandle) -> anyhow::Result<()> {
         theme: settings.theme.clone(),
         dock: settings.dock.clone(),
     };
-    let session =
-        tauri::async_runtime::block_on(async { session::spawn(config, store.clone(), sink) });
+    let (link, inbox) = ingest::link(&LinkOptions::default());
+    let session = tauri::async_runtime::block_on(async {
+        session::spawn_with_inbox(config, store.clone(), sink, Some(inbox))
+    });
+    let endpoint = if settings.endpoint {
+        start_endpoint(&settings, link, &session)
+    } else {
+        None
+    };
     let registered = hotkeys::Registered::default();
     hotkeys::register(app, &settings.hotkeys, &registered);
     shell::dock_overlay(app, &settings);
@@ -136,8 +146,42 @@ fn setup(app: &tauri::AppHandle) -> anyhow::Result<()> {
         playbook: RwLock::new(playbook),
         settings: RwLock::new(settings),
         hotkeys: registered,
+        endpoint: std::sync::Mutex::new(endpoint),
     });
     shell::build_tray(app)?;
     shell::show_overlay(app);
     Ok(())
+}
+
+/// Starts the live endpoint on loopback with the stored token (the one `parley send` reads).
+/// A failure (the port is taken, no token) is told to the agent on the overlay; the app runs on.
+fn start_endpoint(
+    settings: &Settings,
+    link: EventLink,
+    session: &SessionHandle,
+) -> Option<ServerHandle> {
+    let started = tauri::async_runtime::block_on(async {
+        let (token, _) = ingest::resolve_token(None, None)?;
+        let mut config = IngestConfig::new(token);
+        config.addr =
+            std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, settings.endpoint_port));
+        ingest::serve(config, link).await
+    });
+    match started {
+        Ok(handle) => {
+            warn(&format!("live endpoint: {}", handle.live_url()));
+            Some(handle)
+        }
+        Err(e) => {
+            let message = format!("the live endpoint did not start: {e}");
+            warn(&message);
+            let session = session.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = session.send(session::Op::Notice(message)).await {
+                    warn(&format!("could not tell the overlay: {e}"));
+                }
+            });
+            None
+        }
+    }
 }

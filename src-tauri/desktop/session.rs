@@ -1,5 +1,6 @@
-//! The session task: owns the engine for the running call and is the only writer of call state.
-//! Commands come in on a bounded channel; every change goes out as a full `OverlayState`
+//! The session task: owns the app's call runtime (`crate::call`) and is the only writer of call
+//! state. The agent's commands come in on a bounded channel, and the live endpoint's (and audio
+//! capture's) events on the runtime's inbox; every change goes out as a full `OverlayState`
 //! through a `UiSink`, so the UI never keeps state of its own.
 
 use std::sync::Arc;
@@ -8,10 +9,13 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use crate::engine::output::{ItemStatus, Summary};
+use crate::call::{Ended, Fed, Listener, News, Refused, Runtime, Source};
+use crate::engine::output::ItemStatus;
 use crate::engine::{AgentAction, CallState, EndReason, Event, Nudge, Playbook, Rule};
+use crate::sources::ingest::{Inbox, Submission, AUTO_TICK_EVERY};
+use crate::sources::SourceKind;
 
-use super::call::{phase_view, Clock, LiveCall, Replaying};
+use super::call::{self, phase_view, Clock, LiveCall, Replaying};
 use super::ipc::{CallSource, NoteDraft, OverlayState};
 use super::replay;
 use crate::store::{outcome_str, SessionId, Store, StoreError};
@@ -47,6 +51,8 @@ pub enum SessionError {
     Replay(#[from] replay::ReplayError),
     #[error("the session stopped; restart the app")]
     Closed,
+    #[error("{0}")]
+    Refused(#[from] Refused),
 }
 
 /// What the agent (or the shell) asks of the session.
@@ -73,6 +79,8 @@ pub enum Op {
     },
     Playbook(Arc<Playbook>),
     Agent(String),
+    /// Something to show the agent (the endpoint did not start, ...).
+    Notice(String),
 }
 
 type Reply = oneshot::Sender<Result<OverlayState, SessionError>>;
@@ -121,8 +129,31 @@ pub struct Config {
 /// Starts the session task on the current tokio runtime.
 /// `store` is the session database, or why it could not be opened.
 pub fn spawn(config: Config, store: Result<Store, String>, sink: Arc<dyn UiSink>) -> SessionHandle {
+    spawn_with_inbox(config, store, sink, None)
+}
+
+/// As [`spawn`], also taking the events of the live endpoint (and capture) from `inbox`; the
+/// endpoint's subscribers get every call's outputs, whichever source it came from.
+pub fn spawn_with_inbox(
+    config: Config,
+    store: Result<Store, String>,
+    sink: Arc<dyn UiSink>,
+    inbox: Option<Inbox>,
+) -> SessionHandle {
     let (tx, rx) = mpsc::channel(QUEUE);
-    let session = Session {
+    let mut runtime = Runtime::new(
+        config.playbook.clone(),
+        store.as_ref().ok().cloned(),
+        config.agent.clone(),
+    );
+    runtime.listen(Arc::new(Notifier { sink: sink.clone() }));
+    if let Some(inbox) = &inbox {
+        runtime.listen(Arc::new(crate::call::BroadcastListener::new(
+            inbox.outputs.clone(),
+        )));
+        runtime.count_in(inbox.stats.clone());
+    }
+    let mut session = Session {
         playbook: config.playbook,
         agent: config.agent,
         expanded: config.expanded,
@@ -130,16 +161,40 @@ pub fn spawn(config: Config, store: Result<Store, String>, sink: Arc<dyn UiSink>
         dock: config.dock,
         store,
         sink,
+        runtime,
         call: Call::Idle,
         idle_checklist: Vec::new(),
+        notice: None,
+        replay_label: String::new(),
         seq: 0,
         generation: 0,
         tx: tx.clone(),
     };
-    let mut session = session;
     session.set_playbook(session.playbook.clone());
-    tokio::spawn(session.run(rx));
+    tokio::spawn(session.run(rx, inbox));
     SessionHandle { tx }
+}
+
+/// The overlay's listener on the runtime: urgent nudges become desktop notifications and saved
+/// calls refresh the review window.
+struct Notifier {
+    sink: Arc<dyn UiSink>,
+}
+
+impl Listener for Notifier {
+    fn news(&self, news: &News<'_>) {
+        match news {
+            News::Output {
+                output: crate::engine::Output::Nudge(n),
+                ..
+            } if matches!(n.rule, Rule::Boundary | Rule::Escalation) => self.sink.urgent(n),
+            News::Ended(Ended {
+                session: Some(id), ..
+            }) => self.sink.sessions_changed(*id),
+            News::Warning { message, .. } => super::warn(message),
+            _ => {}
+        }
+    }
 }
 
 enum Call {
@@ -157,9 +212,13 @@ struct Session {
     dock: String,
     store: Result<Store, String>,
     sink: Arc<dyn UiSink>,
+    runtime: Runtime,
     call: Call,
     /// The checklist shown between calls (all open), made once per playbook.
     idle_checklist: Vec<ItemStatus>,
+    notice: Option<String>,
+    /// The label the replay being played is saved under.
+    replay_label: String,
     seq: u64,
     generation: u64,
     tx: mpsc::Sender<Msg>,
@@ -181,8 +240,16 @@ fn unix_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// The next submission from the endpoint or capture, or never without an inbox.
+async fn next_submission(inbox: &mut Option<Inbox>) -> Option<Submission> {
+    match inbox {
+        Some(i) => i.rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 impl Session {
-    async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<Msg>, mut inbox: Option<Inbox>) {
         let mut ticker: Option<Interval> = None;
         loop {
             tokio::select! {
@@ -205,11 +272,24 @@ impl Session {
                     }
                     self.publish();
                 }
+                sub = next_submission(&mut inbox) => match sub {
+                    Some(sub) => {
+                        self.submitted(sub);
+                        self.publish();
+                    }
+                    // Every sender is gone (the endpoint stopped): nothing more will come.
+                    None => inbox = None,
+                },
                 _ = next_tick(&mut ticker) => {
                     if let Call::Live(call) = &self.call {
-                        let at_ms = call.clock.now_ms();
-                        self.feed(Event::Tick { at_ms });
-                        self.publish();
+                        if call.source == CallSource::Manual {
+                            let at_ms = call.clock.now_ms();
+                            self.feed(SourceKind::Manual, Event::Tick { at_ms });
+                            self.publish();
+                        } else if let Some(fed) = self.runtime.tick_if_quiet(AUTO_TICK_EVERY) {
+                            self.after(fed);
+                            self.publish();
+                        }
                     }
                 }
             }
@@ -217,33 +297,60 @@ impl Session {
         }
     }
 
-    /// Keeps the ticker while a manual call is live, at one tick per call-second. Replays carry
-    /// their own ticks, so a file always coaches the same way.
+    /// Keeps a ticker while a manual call is live, at one tick per call-second, and while an
+    /// endpoint call is live, to tick it when its sender goes quiet. Replays carry their own
+    /// ticks, so a file always coaches the same way; capture ticks on its audio clock.
     fn ticker_for(&self, ticker: Option<Interval>) -> Option<Interval> {
         let Call::Live(call) = &self.call else {
             return None;
         };
-        if call.source != CallSource::Manual {
-            return None;
-        }
+        let period = match call.source {
+            CallSource::Manual => Duration::from_secs_f64(TICK_MS / 1000.0 / call.clock.speed),
+            CallSource::Endpoint => AUTO_TICK_EVERY / 4,
+            CallSource::Replay | CallSource::Capture => return None,
+        };
         ticker.or_else(|| {
-            let period = Duration::from_secs_f64(TICK_MS / 1000.0 / call.clock.speed);
             let mut t = tokio::time::interval_at(Instant::now() + period, period);
             t.set_missed_tick_behavior(MissedTickBehavior::Delay);
             Some(t)
         })
     }
 
+    /// An event from the endpoint or capture. A new call from there may start while the last
+    /// call's note waits: that note was saved as drafted and the new call takes the overlay.
+    fn submitted(&mut self, sub: Submission) {
+        if matches!(sub.event, Event::CallStarted { .. }) && matches!(self.call, Call::Ended(_)) {
+            self.call = Call::Idle;
+        }
+        let from = sub.source;
+        let is_start = matches!(sub.event, Event::CallStarted { .. });
+        match self.runtime.submit(sub) {
+            Some(fed) => self.after(fed),
+            None if is_start => {
+                self.notice = Some(format!(
+                    "a call from {} was refused: another call is in progress",
+                    from.describe()
+                ));
+            }
+            None => {}
+        }
+    }
+
     fn op(&mut self, op: Op) -> Result<OverlayState, SessionError> {
         match op {
             Op::Start => {
-                self.begin(CallSource::Manual, Clock::start(1.0), "live".into())?;
+                self.begin()?;
                 let agent = Some(self.agent.clone());
-                self.feed(Event::CallStarted {
+                let start = Event::CallStarted {
                     at_ms: 0,
                     agent,
                     customer_name: None,
-                });
+                };
+                let fed = self
+                    .runtime
+                    .feed(&Source::labelled(SourceKind::Manual, "live"), &start)?;
+                self.opened(CallSource::Manual, Clock::start(1.0));
+                self.after(fed);
             }
             Op::Replay {
                 name,
@@ -251,10 +358,11 @@ impl Session {
                 speed,
             } => {
                 let speed = replay::check_speed(speed)?;
+                self.begin()?;
                 let clock = Clock::start(speed);
-                self.begin(CallSource::Replay, clock, format!("replay:{name}"))?;
                 self.generation += 1;
                 let generation = self.generation;
+                self.replay_label = format!("replay:{name}");
                 let task = tokio::spawn(replay::play(
                     events,
                     clock.origin(),
@@ -262,33 +370,44 @@ impl Session {
                     self.tx.clone(),
                     move |e| Msg::Replayed(generation, e),
                 ));
-                if let Call::Live(call) = &mut self.call {
-                    call.replay = Some(Replaying {
-                        name,
-                        generation,
-                        task,
-                    });
-                }
+                let mut call = LiveCall::new(0, clock, CallSource::Replay);
+                call.replay = Some(Replaying {
+                    name,
+                    generation,
+                    task,
+                });
+                self.call = Call::Live(Box::new(call));
             }
             Op::End => {
-                let at_ms = self.live()?.clock.now_ms();
-                self.feed(Event::CallEnded {
-                    at_ms,
-                    reason: Some(EndReason::Completed),
-                });
+                let at_ms = self.now_ms()?;
+                self.feed_checked(
+                    SourceKind::Manual,
+                    Event::CallEnded {
+                        at_ms,
+                        reason: Some(EndReason::Completed),
+                    },
+                )?;
             }
             Op::Hold(on) => {
-                let call = self.live()?;
-                let at_ms = call.clock.now_ms();
-                let holding = call.state() == CallState::OnHold;
+                let at_ms = self.now_ms()?;
+                let holding = self.engine_state() == CallState::OnHold;
                 match (on, holding) {
-                    (true, false) => self.feed(Event::HoldStarted { at_ms }),
-                    (false, true) => self.feed(Event::HoldEnded { at_ms }),
+                    (true, false) => {
+                        self.feed_checked(SourceKind::Manual, Event::HoldStarted { at_ms })?
+                    }
+                    (false, true) => {
+                        self.feed_checked(SourceKind::Manual, Event::HoldEnded { at_ms })?
+                    }
                     _ => {}
                 }
             }
             Op::TickCurrent => {
-                if let Some(item) = self.live()?.current_item() {
+                self.live()?;
+                let item = self
+                    .runtime
+                    .call()
+                    .and_then(|c| call::current_item(&c.engine));
+                if let Some(item) = item {
                     self.act(AgentAction::TickItem { item })?;
                 }
             }
@@ -325,7 +444,11 @@ impl Session {
                 self.dock = dock;
             }
             Op::Playbook(p) => self.set_playbook(p),
-            Op::Agent(a) => self.agent = a,
+            Op::Agent(a) => {
+                self.runtime.set_agent(a.clone());
+                self.agent = a;
+            }
+            Op::Notice(text) => self.notice = Some(text),
         }
         Ok(self.view())
     }
@@ -334,30 +457,27 @@ impl Session {
         self.idle_checklist = crate::engine::Engine::new(playbook.clone())
             .checklist()
             .to_vec();
+        self.runtime.set_playbook(playbook.clone());
         self.playbook = playbook;
     }
 
-    fn begin(
-        &mut self,
-        source: CallSource,
-        clock: Clock,
-        source_name: String,
-    ) -> Result<(), SessionError> {
+    /// The agent may start a call (or a replay) only with none in progress and the last note saved.
+    fn begin(&mut self) -> Result<(), SessionError> {
         match self.call {
             Call::Live(_) => Err(SessionError::Busy),
             Call::Ended(_) => Err(SessionError::DraftPending),
-            Call::Idle => {
-                self.call = Call::Live(Box::new(LiveCall::new(
-                    self.playbook.clone(),
-                    clock,
-                    source,
-                    self.agent.clone(),
-                    unix_ms(),
-                    self.store.as_ref().ok().cloned(),
-                    source_name,
-                )));
-                Ok(())
-            }
+            Call::Idle => Ok(()),
+        }
+    }
+
+    /// The runtime started a call: the overlay follows it.
+    fn opened(&mut self, source: CallSource, clock: Clock) {
+        let Some(active) = self.runtime.call() else {
+            return;
+        };
+        match &mut self.call {
+            Call::Live(call) if call.id == 0 || call.id == active.id => call.id = active.id,
+            _ => self.call = Call::Live(Box::new(LiveCall::new(active.id, clock, source))),
         }
     }
 
@@ -368,10 +488,28 @@ impl Session {
         }
     }
 
+    fn engine_state(&self) -> CallState {
+        self.runtime
+            .call()
+            .map_or(CallState::Idle, |c| c.engine.state())
+    }
+
+    /// Call time now: the overlay's clock for its own calls and replays, the runtime's for calls
+    /// that come from the endpoint or capture.
+    fn now_ms(&mut self) -> Result<u64, SessionError> {
+        let call = self.live()?;
+        let (source, clock_ms) = (call.source, call.clock.now_ms());
+        Ok(match source {
+            CallSource::Manual | CallSource::Replay => clock_ms,
+            CallSource::Endpoint | CallSource::Capture => {
+                self.runtime.call().map_or(clock_ms, |c| c.now_ms())
+            }
+        })
+    }
+
     fn act(&mut self, action: AgentAction) -> Result<(), SessionError> {
-        let at_ms = self.live()?.clock.now_ms();
-        self.feed(Event::Agent { at_ms, action });
-        Ok(())
+        let at_ms = self.now_ms()?;
+        self.feed_checked(SourceKind::Manual, Event::Agent { at_ms, action })
     }
 
     fn replayed(&mut self, generation: u64, event: Option<Event>) {
@@ -383,47 +521,91 @@ impl Session {
             at_ms: call.clock.now_ms(),
             reason: Some(EndReason::Completed),
         });
-        self.feed(event);
-    }
-
-    fn feed(&mut self, event: Event) {
-        let Call::Live(call) = &mut self.call else {
-            return;
-        };
-        let fed = call.feed(&event);
-        for n in &fed.urgent {
-            self.sink.urgent(n);
-        }
-        if let Some(summary) = fed.summary {
-            self.finish(*summary);
+        let clock = call.clock;
+        let source = Source::labelled(SourceKind::Replay, self.replay_label.clone());
+        match self.runtime.feed(&source, &event) {
+            Ok(fed) => {
+                self.opened(CallSource::Replay, clock);
+                self.after(fed);
+            }
+            Err(e) => self.notice = Some(format!("the replay stopped: {e}")),
         }
     }
 
-    /// The call ended: archive it with the drafted note and show the draft for editing.
-    fn finish(&mut self, summary: Summary) {
+    /// Feeds the agent's own event (a manual call's tick); a refusal becomes the notice.
+    fn feed(&mut self, from: SourceKind, event: Event) {
+        if let Err(e) = self.feed_checked(from, event) {
+            self.notice = Some(e.to_string());
+        }
+    }
+
+    fn feed_checked(&mut self, from: SourceKind, event: Event) -> Result<(), SessionError> {
+        let fed = self.runtime.feed(&Source::new(from), &event)?;
+        self.after(fed);
+        Ok(())
+    }
+
+    /// Brings the overlay up to date with what one event did to the runtime's call(s).
+    fn after(&mut self, fed: Fed) {
+        if let Some(w) = fed.warnings.last() {
+            self.notice = Some(w.clone());
+        }
+        if let Call::Live(call) = &mut self.call {
+            if call.id == fed.call || call.id == 0 {
+                // The runtime's notifier listener already sent the notifications.
+                call.see(&fed.outputs);
+            }
+        }
+        if let Some(ended) = fed.ended {
+            self.finish(ended);
+        }
+        // A call the runtime started from the endpoint or capture (or a restart by its owner).
+        if let Some(active) = self.runtime.call() {
+            let source = match active.source.kind {
+                SourceKind::Manual => CallSource::Manual,
+                SourceKind::Replay => CallSource::Replay,
+                SourceKind::Endpoint => CallSource::Endpoint,
+                SourceKind::Capture => CallSource::Capture,
+            };
+            let known = matches!(&self.call, Call::Live(c) if c.id == active.id);
+            if !known && matches!(source, CallSource::Endpoint | CallSource::Capture) {
+                let mut call = LiveCall::new(active.id, Clock::start(1.0), source);
+                call.see(&fed.outputs);
+                self.call = Call::Live(Box::new(call));
+            }
+        }
+    }
+
+    /// The call ended: show the drafted note for editing (the call is already saved with it).
+    fn finish(&mut self, ended: Ended) {
         let Call::Live(call) = std::mem::replace(&mut self.call, Call::Idle) else {
             return;
         };
-        let mut last = self.live_view(&call);
+        // The engine is gone with the call: start from what the overlay last showed and take
+        // the final figures from the summary.
+        let mut last = match call.last_view.clone() {
+            Some(v) => *v,
+            None => self.live_view(&call),
+        };
         last.call = CallState::Ended;
         last.nudge = None;
+        last.call_ms = ended.summary.duration_ms;
+        last.checklist = ended.summary.checklist.clone();
+        last.history = ended.summary.nudges.iter().rev().take(5).cloned().collect();
+        last.pacing = Some(ended.summary.pacing.clone());
+        last.boundary_step = ended.summary.boundary_step;
+        last.current_item = None;
         if let Some(r) = &call.replay {
             r.task.abort();
         }
-        let outcome = outcome_str(summary.outcome).replace('_', " ");
-        let duration_ms = summary.duration_ms;
-        let (id, saved, text) = (*call).finish(&summary);
-        if let Err(e) = saved {
-            super::warn(&format!("the finished call was not saved: {e}"));
-        }
-        if let Some(id) = id {
-            self.sink.sessions_changed(id);
+        if let Some(e) = &ended.save_error {
+            self.notice = Some(format!("the finished call was not saved: {e}"));
         }
         last.draft = Some(NoteDraft {
-            session_id: id.unwrap_or(0),
-            text,
-            outcome,
-            duration_ms,
+            session_id: ended.session.unwrap_or(0),
+            text: ended.note,
+            outcome: outcome_str(ended.summary.outcome).replace('_', " "),
+            duration_ms: ended.summary.duration_ms,
         });
         self.call = Call::Ended(Box::new(last));
     }
@@ -448,6 +630,9 @@ impl Session {
     fn publish(&mut self) {
         let state = self.view();
         self.sink.state(&state);
+        if let Call::Live(call) = &mut self.call {
+            call.last_view = Some(Box::new(state));
+        }
     }
 
     fn view(&mut self) -> OverlayState {
@@ -479,6 +664,7 @@ impl Session {
                 theme: String::new(),
                 dock: String::new(),
                 sent_at: 0.0,
+                notice: None,
             },
         };
         state.seq = self.seq;
@@ -486,30 +672,48 @@ impl Session {
         state.theme = self.theme.clone();
         state.dock = self.dock.clone();
         state.sent_at = unix_ms() as f64;
+        state.notice = self.notice.clone();
         state
     }
 
     fn live_view(&self, call: &LiveCall) -> OverlayState {
+        let active = self.runtime.call().filter(|c| c.id == call.id);
+        let engine = active.map(|c| &c.engine);
+        let call_ms = match (call.source, active) {
+            (CallSource::Endpoint | CallSource::Capture, Some(c)) => c.now_ms(),
+            _ => call.clock.now_ms(),
+        };
+        let playbook = engine.map_or(&*self.playbook, |e| e.playbook());
         OverlayState {
             seq: 0,
-            call: call.state(),
+            call: engine.map_or(CallState::Live, |e| e.state()),
             source: Some(call.source),
             replay_file: call.replay.as_ref().map(|r| r.name.clone()),
             replay_speed: call.clock.speed,
-            call_ms: call.clock.now_ms(),
-            phase: Some(call.phase()),
-            checklist: call.engine.checklist().to_vec(),
-            current_item: call.current_item(),
+            call_ms,
+            phase: Some(match engine {
+                Some(e) => phase_view(playbook, e.current_phase()),
+                None => self
+                    .playbook
+                    .phases
+                    .first()
+                    .map(|p| phase_view(&self.playbook, &p.id))
+                    .unwrap_or_else(|| phase_view(&self.playbook, "")),
+            }),
+            checklist: engine
+                .map_or_else(|| self.idle_checklist.clone(), |e| e.checklist().to_vec()),
+            current_item: engine.and_then(call::current_item),
             nudge: call.nudge.clone(),
-            history: call.history(),
+            history: engine.map(call::history).unwrap_or_default(),
             pacing: call.last_pacing.clone(),
-            boundary_step: call.engine.boundary_step(),
-            boundary_steps: call.engine.playbook().boundary.steps.len() as u8,
+            boundary_step: engine.map_or(0, |e| e.boundary_step()),
+            boundary_steps: playbook.boundary.steps.len() as u8,
             draft: None,
             expanded: self.expanded,
             theme: self.theme.clone(),
             dock: self.dock.clone(),
             sent_at: 0.0,
+            notice: None,
         }
     }
 }

@@ -28,6 +28,11 @@ pub struct Settings {
     /// Desktop notifications for boundary and escalation nudges while the overlay is hidden.
     pub notifications: bool,
     pub hotkeys: Hotkeys,
+    /// Run the live endpoint with the app (loopback only, token required), so a phone platform
+    /// or speech-to-text engine can push the call; its calls show here and are saved.
+    pub endpoint: bool,
+    /// The endpoint's port on 127.0.0.1.
+    pub endpoint_port: u16,
     /// Overlay top offset per monitor name, so it comes back where the agent left it.
     pub dock_offsets: BTreeMap<String, i32>,
 }
@@ -96,6 +101,8 @@ impl Default for Settings {
             database: String::new(),
             notifications: true,
             hotkeys: Hotkeys::default(),
+            endpoint: true,
+            endpoint_port: crate::sources::ingest::DEFAULT_PORT,
             dock_offsets: BTreeMap::new(),
         }
     }
@@ -149,6 +156,9 @@ impl Settings {
                 ));
             }
             seen.push((canon, what));
+        }
+        if self.endpoint && self.endpoint_port == 0 {
+            return Err(invalid("endpoint_port", "must be a port from 1 to 65535"));
         }
         if !self.database.trim().is_empty() {
             let db = Path::new(self.database.trim());

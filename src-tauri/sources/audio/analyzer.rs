@@ -70,6 +70,11 @@ impl ChannelAnalyzer {
         self.emit(last, out);
     }
 
+    /// Up to when this channel's speech is known (see [`Segmenter::settled_ms`]).
+    pub fn settled_ms(&self) -> u64 {
+        self.segmenter.settled_ms()
+    }
+
     /// Audio time consumed so far.
     pub fn position_ms(&self) -> u64 {
         self.segmenter.position_ms()

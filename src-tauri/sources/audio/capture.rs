@@ -1,7 +1,15 @@
-//! Live capture with cpal: the agent's microphone and the call audio (the softphone's output, from
-//! a loopback or monitor input). Streams are created, played and dropped on one dedicated thread
-//! (cpal streams are not `Send` everywhere), which stops on a message and acknowledges it. The
+//! Live capture: the agent's microphone and the call audio (the softphone's output, from a
+//! monitor or loopback input). The platform's audio system sits behind [`AudioBackend`]; the one
+//! here is cpal, which on Linux talks to PulseAudio (or PipeWire's pulse server) natively and
+//! falls back to ALSA. Streams are created, played and dropped on one dedicated thread (cpal
+//! streams are not `Send` everywhere), which stops on a message and acknowledges it. The
 //! callbacks only downmix into the rings of `live`; analysis runs on the analysis thread.
+//!
+//! Other platforms: on Windows, cpal's WASAPI host opens an output device as an input in
+//! loopback mode, so the call side is the softphone's output device itself (listed here as a
+//! monitor once `inputs` also offers output devices there); on macOS there is no system loopback:
+//! the call side needs a virtual device (BlackHole, Loopback) or a ScreenCaptureKit audio tap
+//! (macOS 13+) behind its own `AudioBackend`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender};
@@ -11,26 +19,63 @@ use std::thread::JoinHandle;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
 
-use super::live::{self, ChannelFeed, LiveAudio, LiveError, LiveReport};
-use crate::engine::{Event, Speaker};
+use super::live::{self, ChannelFeed, LiveAudio, LiveError, LiveReport, Outlets};
+use crate::engine::Speaker;
 
-/// Which inputs to use; a name matches a device whose name contains it (case-insensitive).
+/// How often the capture thread checks that its devices still exist.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Marks a channel whose device is no longer listed: PulseAudio moves its stream to the default
+/// source, so what it delivers from then on is someone else's audio.
+fn watch(backend: &dyn AudioBackend, watched: &[(String, Arc<std::sync::atomic::AtomicBool>)]) {
+    let Ok(inputs) = backend.inputs() else { return };
+    for (id, gone) in watched {
+        if !inputs.iter().any(|d| &d.id == id) {
+            gone.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Audio arrives from the device in blocks of this many milliseconds.
+const BLOCK_MS: u32 = 40;
+
+/// Which inputs to use; a name matches a device whose id or description contains it
+/// (case-insensitive), an exact id first.
 #[derive(Debug, Clone, Default)]
 pub struct CaptureConfig {
-    /// The agent's microphone; default: the system's default input.
+    /// The agent's microphone; default: the system's default input (if it is not a monitor).
     pub mic: Option<String>,
-    /// The call audio; default: the first input whose name says monitor or loopback.
+    /// The call audio; default: the first monitor or loopback input.
     pub call: Option<String>,
+}
+
+/// An input the audio system offers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InputDevice {
+    /// What the audio system calls it (PulseAudio: the source name, e.g. `softphone.monitor`).
+    pub id: String,
+    /// What a person reads (PulseAudio: the description, e.g. `Monitor of Softphone`).
+    pub name: String,
+    /// A monitor of an output or a loopback input: what the far end says, not a microphone.
+    pub monitor: bool,
+    /// The system's default input.
+    pub default: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
-    #[error("cannot list audio inputs: {0}")]
-    Devices(String),
-    #[error("no audio input matches {0:?} (inputs here: {1})")]
-    NoDevice(String, String),
-    #[error("no loopback or monitor input for the call audio (inputs here: {0}); name one")]
-    NoMonitor(String),
+    #[error("cannot list audio inputs ({host}): {reason}")]
+    Devices { host: String, reason: String },
+    #[error("no audio input matches {wanted:?} for the {role} (inputs here: {inputs}); `parley devices` lists them")]
+    NoDevice {
+        wanted: String,
+        role: &'static str,
+        inputs: String,
+    },
+    #[error(
+        "no {role} input found (inputs here: {inputs}); name one, `parley devices` lists them"
+    )]
+    NoDefault { role: &'static str, inputs: String },
     #[error("audio input {device}: {reason}")]
     Stream { device: String, reason: String },
     #[error("audio input {device} delivers {format} samples, which Parley does not read")]
@@ -41,13 +86,169 @@ pub enum CaptureError {
     Live(#[from] LiveError),
 }
 
-/// Names of the input devices.
-pub fn input_devices() -> Result<Vec<String>, CaptureError> {
-    let host = cpal::default_host();
-    let devices = host
-        .input_devices()
-        .map_err(|e| CaptureError::Devices(e.to_string()))?;
-    Ok(devices.map(|d| d.to_string()).collect())
+/// A stream that delivers samples until it is dropped.
+pub type OpenStream = Box<dyn std::any::Any>;
+
+/// The platform's audio inputs.
+pub trait AudioBackend {
+    /// Which audio system (for messages): `PulseAudio`, `ALSA`, `WASAPI`, ...
+    fn host(&self) -> String;
+    fn inputs(&self) -> Result<Vec<InputDevice>, CaptureError>;
+    /// Starts `device` writing mono samples into a new channel for `speaker`; device errors
+    /// after the start are counted in `errors` (the callback must not allocate).
+    fn open(
+        &self,
+        device: &InputDevice,
+        speaker: Speaker,
+        errors: Arc<AtomicU64>,
+    ) -> Result<(OpenStream, live::ChannelInput), CaptureError>;
+}
+
+/// Picks the device for a role: by name when given, else the default microphone or the first
+/// monitor.
+pub fn pick<'a>(
+    devices: &'a [InputDevice],
+    wanted: Option<&str>,
+    speaker: Speaker,
+) -> Result<&'a InputDevice, CaptureError> {
+    let role = match speaker {
+        Speaker::Agent => "microphone",
+        Speaker::Customer => "call audio",
+    };
+    let inputs = || {
+        let names: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
+    match wanted {
+        Some(w) => {
+            let low = w.to_lowercase();
+            devices
+                .iter()
+                .find(|d| d.id == w)
+                .or_else(|| {
+                    devices.iter().find(|d| {
+                        d.id.to_lowercase().contains(&low) || d.name.to_lowercase().contains(&low)
+                    })
+                })
+                .ok_or_else(|| CaptureError::NoDevice {
+                    wanted: w.to_string(),
+                    role,
+                    inputs: inputs(),
+                })
+        }
+        None => {
+            let found = match speaker {
+                Speaker::Agent => devices
+                    .iter()
+                    .find(|d| d.default && !d.monitor)
+                    .or_else(|| devices.iter().find(|d| !d.monitor)),
+                Speaker::Customer => devices.iter().find(|d| d.monitor),
+            };
+            found.ok_or_else(|| CaptureError::NoDefault {
+                role,
+                inputs: inputs(),
+            })
+        }
+    }
+}
+
+/// cpal's default host: PulseAudio when a pulse server is reachable, else ALSA.
+pub struct CpalBackend {
+    host: cpal::Host,
+}
+
+impl CpalBackend {
+    pub fn new() -> CpalBackend {
+        CpalBackend {
+            host: cpal::default_host(),
+        }
+    }
+
+    fn devices(&self) -> Result<Vec<(cpal::Device, InputDevice)>, CaptureError> {
+        let err = |e: cpal::Error| CaptureError::Devices {
+            host: self.host(),
+            reason: e.to_string(),
+        };
+        let default_id = self
+            .host
+            .default_input_device()
+            .and_then(|d| d.id().ok())
+            .map(|id| id.id().to_string());
+        let mut out = Vec::new();
+        for device in self.host.input_devices().map_err(err)? {
+            let Ok(id) = device.id() else { continue };
+            let id = id.id().to_string();
+            let name = device
+                .description()
+                .map(|d| d.name().to_string())
+                .unwrap_or_else(|_| id.clone());
+            let monitor = is_monitor(&id, &name);
+            let default = default_id.as_deref() == Some(id.as_str());
+            out.push((
+                device,
+                InputDevice {
+                    id,
+                    name,
+                    monitor,
+                    default,
+                },
+            ));
+        }
+        Ok(out)
+    }
+}
+
+impl Default for CpalBackend {
+    fn default() -> Self {
+        CpalBackend::new()
+    }
+}
+
+fn is_monitor(id: &str, name: &str) -> bool {
+    let (id, name) = (id.to_lowercase(), name.to_lowercase());
+    id.ends_with(".monitor")
+        || name.starts_with("monitor of")
+        || id.contains("loopback")
+        || name.contains("loopback")
+}
+
+impl AudioBackend for CpalBackend {
+    fn host(&self) -> String {
+        self.host.id().name().to_string()
+    }
+
+    fn inputs(&self) -> Result<Vec<InputDevice>, CaptureError> {
+        Ok(self.devices()?.into_iter().map(|(_, d)| d).collect())
+    }
+
+    fn open(
+        &self,
+        wanted: &InputDevice,
+        speaker: Speaker,
+        errors: Arc<AtomicU64>,
+    ) -> Result<(OpenStream, live::ChannelInput), CaptureError> {
+        let device = self
+            .devices()?
+            .into_iter()
+            .find(|(_, d)| d.id == wanted.id)
+            .map(|(d, _)| d)
+            .ok_or_else(|| CaptureError::Stream {
+                device: wanted.id.clone(),
+                reason: "it went away before it could be opened".into(),
+            })?;
+        let (stream, input) = open(&device, &wanted.id, speaker, errors)?;
+        Ok((Box::new(stream), input))
+    }
+}
+
+/// Names and ids of the input devices of the default backend, and the backend's name.
+pub fn input_devices() -> Result<(String, Vec<InputDevice>), CaptureError> {
+    let backend = CpalBackend::new();
+    Ok((backend.host(), backend.inputs()?))
 }
 
 /// Live capture in progress.
@@ -56,55 +257,73 @@ pub struct Capture {
     stop: SyncSender<SyncSender<()>>,
     thread: JoinHandle<()>,
     analysis: LiveAudio,
+    /// The devices in use: microphone, call audio.
+    pub devices: [InputDevice; 2],
+    pub host: String,
 }
 
+type Ready = Result<(String, [InputDevice; 2], Vec<live::ChannelInput>), CaptureError>;
+
 impl Capture {
-    /// Starts both inputs; every voice-activity event goes to `sink` (on the analysis thread).
-    pub fn start(
+    /// Starts both inputs with cpal's default host.
+    pub fn start(config: &CaptureConfig, outlets: Outlets) -> Result<Capture, CaptureError> {
+        Capture::start_with(config, outlets, || Ok(Box::new(CpalBackend::new())))
+    }
+
+    /// Starts both inputs with the backend `make` builds (on the capture thread, where its
+    /// streams live).
+    pub fn start_with<F>(
         config: &CaptureConfig,
-        sink: Box<dyn FnMut(Event) + Send>,
-    ) -> Result<Capture, CaptureError> {
-        let host = cpal::default_host();
-        let names = input_devices()?.join(", ");
-        let mic = match &config.mic {
-            Some(name) => find(&host, name)?
-                .ok_or_else(|| CaptureError::NoDevice(name.clone(), names.clone()))?,
-            None => host
-                .default_input_device()
-                .ok_or_else(|| CaptureError::NoDevice("default".into(), names.clone()))?,
-        };
-        let call = match &config.call {
-            Some(name) => find(&host, name)?
-                .ok_or_else(|| CaptureError::NoDevice(name.clone(), names.clone()))?,
-            None => find(&host, "monitor")?
-                .or(find(&host, "loopback")?)
-                .ok_or_else(|| CaptureError::NoMonitor(names.clone()))?,
-        };
+        outlets: Outlets,
+        make: F,
+    ) -> Result<Capture, CaptureError>
+    where
+        F: FnOnce() -> Result<Box<dyn AudioBackend>, CaptureError> + Send + 'static,
+    {
+        let config = config.clone();
         let device_errors = Arc::new(AtomicU64::new(0));
         let errors = device_errors.clone();
-        let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<Ready>(1);
         let (stop, stop_rx) = mpsc::sync_channel::<SyncSender<()>>(1);
         // The rings are made on the capture thread once the rates are known, then handed over.
         let thread = std::thread::Builder::new()
             .name("parley-capture".into())
             .spawn(move || {
-                let streams = open_pair(&mic, &call, &errors);
-                let (streams, inputs) = match streams {
-                    Ok(s) => s,
-                    Err(e) => {
-                        // The starter waits on this; if it is gone there is nobody to tell.
-                        match ready_tx.send(Err(e)) {
-                            Ok(()) | Err(_) => return,
-                        }
+                let (backend, opened) = match make() {
+                    Ok(b) => {
+                        let opened = open_pair(&*b, &config, &errors);
+                        (Some(b), opened)
                     }
+                    Err(e) => (None, Err(e)),
                 };
-                if ready_tx.send(Ok(inputs)).is_err() {
+                let (streams, ready) = match opened {
+                    Ok((streams, host, devices, inputs)) => (streams, Ok((host, devices, inputs))),
+                    Err(e) => (Vec::new(), Err(e)),
+                };
+                let watched = match &ready {
+                    Ok((_, devices, inputs)) => devices
+                        .iter()
+                        .zip(inputs)
+                        .map(|(d, i)| (d.id.clone(), i.gone_flag()))
+                        .collect(),
+                    Err(_) => Vec::new(),
+                };
+                // The starter waits on this; if it is gone there is nobody to tell.
+                if ready_tx.send(ready).is_err() || streams.is_empty() {
                     return;
                 }
-                if let Ok(ack) = stop_rx.recv() {
-                    drop(streams);
-                    match ack.send(()) {
-                        Ok(()) | Err(_) => {}
+                let Some(backend) = backend else { return };
+                loop {
+                    match stop_rx.recv_timeout(WATCH_EVERY) {
+                        Ok(ack) => {
+                            drop(streams);
+                            match ack.send(()) {
+                                Ok(()) | Err(_) => {}
+                            }
+                            return;
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => watch(&*backend, &watched),
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     }
                 }
             })
@@ -112,13 +331,15 @@ impl Capture {
                 device: "capture thread".into(),
                 reason: e.to_string(),
             })?;
-        let inputs = ready_rx.recv().map_err(|_| CaptureError::NoAck)??;
-        let analysis = LiveAudio::start(inputs, sink)?;
+        let (host, devices, inputs) = ready_rx.recv().map_err(|_| CaptureError::NoAck)??;
+        let analysis = LiveAudio::start_with(inputs, outlets)?;
         Ok(Capture {
             device_errors,
             stop,
             thread,
             analysis,
+            devices,
+            host,
         })
     }
 
@@ -135,57 +356,61 @@ impl Capture {
     }
 }
 
-fn find(host: &cpal::Host, name: &str) -> Result<Option<cpal::Device>, CaptureError> {
-    let wanted = name.to_lowercase();
-    let mut devices = host
-        .input_devices()
-        .map_err(|e| CaptureError::Devices(e.to_string()))?;
-    Ok(devices.find(|d| d.to_string().to_lowercase().contains(&wanted)))
-}
-
-type Opened = (Vec<cpal::Stream>, Vec<live::ChannelInput>);
+type Opened = (
+    Vec<OpenStream>,
+    String,
+    [InputDevice; 2],
+    Vec<live::ChannelInput>,
+);
 
 fn open_pair(
-    mic: &cpal::Device,
-    call: &cpal::Device,
+    backend: &dyn AudioBackend,
+    config: &CaptureConfig,
     errors: &Arc<AtomicU64>,
 ) -> Result<Opened, CaptureError> {
+    let devices = backend.inputs()?;
+    let mic = pick(&devices, config.mic.as_deref(), Speaker::Agent)?.clone();
+    let call = pick(&devices, config.call.as_deref(), Speaker::Customer)?.clone();
     let mut streams = Vec::with_capacity(2);
     let mut inputs = Vec::with_capacity(2);
-    for (device, speaker) in [(mic, Speaker::Agent), (call, Speaker::Customer)] {
-        let (stream, input) = open(device, speaker, errors.clone())?;
+    for (device, speaker) in [(&mic, Speaker::Agent), (&call, Speaker::Customer)] {
+        let (stream, input) = backend.open(device, speaker, errors.clone())?;
         streams.push(stream);
         inputs.push(input);
     }
-    Ok((streams, inputs))
+    Ok((streams, backend.host(), [mic, call], inputs))
 }
 
 fn open(
     device: &cpal::Device,
+    name: &str,
     speaker: Speaker,
     errors: Arc<AtomicU64>,
 ) -> Result<(cpal::Stream, live::ChannelInput), CaptureError> {
-    let name = device.to_string();
     let err = |reason: String| CaptureError::Stream {
-        device: name.clone(),
+        device: name.to_string(),
         reason,
     };
     let supported = device
         .default_input_config()
         .map_err(|e| err(e.to_string()))?;
-    let config = supported.config();
+    let mut config = supported.config();
+    // Small blocks: left to itself PulseAudio delivers a record stream in 2 s fragments, which
+    // would hold every nudge back by that much.
+    let block = (config.sample_rate / (1000 / BLOCK_MS)).max(1);
+    if let cpal::SupportedBufferSize::Range { min, max } = supported.buffer_size() {
+        if (*min..=*max).contains(&block) {
+            config.buffer_size = cpal::BufferSize::Fixed(block);
+        }
+    }
     let (feed, input) = live::channel(speaker, config.sample_rate);
     let stream = match supported.sample_format() {
         SampleFormat::F32 => build::<f32>(device, &config, feed, errors),
         SampleFormat::I16 => build::<i16>(device, &config, feed, errors),
         SampleFormat::I32 => build::<i32>(device, &config, feed, errors),
         SampleFormat::U16 => build::<u16>(device, &config, feed, errors),
-        other => {
-            return Err(CaptureError::Format {
-                device: name,
-                format: format!("{other:?}"),
-            })
-        }
+        // Anything else (24-bit, 8-bit): ask for floats, which PulseAudio converts to.
+        _ => build::<f32>(device, &config, feed, errors),
     }
     .map_err(|e| err(e.to_string()))?;
     stream.play().map_err(|e| err(e.to_string()))?;
@@ -215,4 +440,47 @@ where
         },
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev(id: &str, name: &str, default: bool) -> InputDevice {
+        InputDevice {
+            id: id.into(),
+            name: name.into(),
+            monitor: is_monitor(id, name),
+            default,
+        }
+    }
+
+    #[test]
+    fn picks_by_name_then_the_default_mic_and_the_first_monitor() {
+        let devices = [
+            dev("softphone.monitor", "Monitor of Softphone", false),
+            dev("virtmic", "Virtual Mic", true),
+            dev("alsa_input.usb", "USB Headset", false),
+        ];
+        assert!(devices[0].monitor && !devices[1].monitor);
+        assert_eq!(pick(&devices, None, Speaker::Agent).unwrap().id, "virtmic");
+        assert_eq!(
+            pick(&devices, None, Speaker::Customer).unwrap().id,
+            "softphone.monitor"
+        );
+        assert_eq!(
+            pick(&devices, Some("headset"), Speaker::Agent).unwrap().id,
+            "alsa_input.usb"
+        );
+        let err = pick(&devices, Some("nope"), Speaker::Customer)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"nope\"") && err.contains("call audio"),
+            "{err}"
+        );
+        assert!(err.contains("softphone.monitor"), "{err}");
+        let none = pick(&devices[1..], None, Speaker::Customer).unwrap_err();
+        assert!(none.to_string().contains("no call audio input"), "{none}");
+    }
 }

@@ -2,12 +2,16 @@
 //! bounded lock-free ring (no allocation, no lock, no panic), and one dedicated thread drains the
 //! rings through the same analyzers the WAV path uses, stamping events by sample count from the
 //! start of capture. The thread stops on a message and acknowledges with a report.
+//!
+//! It also ticks on the audio clock (the call time up to which both channels' speech is known),
+//! so silence is coached from the audio itself, and it notices a channel that stops delivering
+//! samples (a device unplugged or unloaded): the call goes on with what remains.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::analyzer::ChannelAnalyzer;
 use crate::engine::{Event, Speaker};
@@ -16,6 +20,10 @@ use crate::engine::{Event, Speaker};
 pub const RING_SECONDS: u32 = 2;
 /// How often the analysis thread wakes to drain the rings.
 pub const POLL: Duration = Duration::from_millis(20);
+/// A channel with no samples for this long has stopped (its device vanished or hung).
+pub const STALL_AFTER: Duration = Duration::from_millis(1500);
+/// Ticks on the audio clock, in call ms: dead air is timed to within this.
+pub const TICK_MS: u64 = 250;
 /// Samples moved from a ring per step.
 const DRAIN_BLOCK: usize = 4096;
 
@@ -30,6 +38,16 @@ pub struct ChannelInput {
     analyzer: ChannelAnalyzer,
     consumer: rtrb::Consumer<f32>,
     overruns: Arc<AtomicU64>,
+    /// Set when the device is known to be gone: what still arrives is not its audio (PulseAudio
+    /// moves a stream whose source vanished to the default source) and is thrown away.
+    gone: Arc<AtomicBool>,
+}
+
+impl ChannelInput {
+    /// The flag that marks this channel's device gone (see [`ChannelInput`]).
+    pub fn gone_flag(&self) -> Arc<AtomicBool> {
+        self.gone.clone()
+    }
 }
 
 /// A channel for `speaker` at `sample_rate`, with a ring of `RING_SECONDS`.
@@ -46,6 +64,7 @@ pub fn channel(speaker: Speaker, sample_rate: u32) -> (ChannelFeed, ChannelInput
             analyzer: ChannelAnalyzer::new(speaker, sample_rate),
             consumer,
             overruns,
+            gone: Arc::new(AtomicBool::new(false)),
         },
     )
 }
@@ -100,6 +119,28 @@ pub struct LiveReport {
     pub position_ms: u64,
 }
 
+/// Something about the channels a person should know; sent as it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// The channel delivered nothing for [`STALL_AFTER`]; the other one carries on.
+    Stalled(Speaker),
+    /// Samples arrive again.
+    Resumed(Speaker),
+}
+
+/// What the analysis thread sends out besides its report.
+pub struct Outlets {
+    /// Every voice-activity event, and a tick every [`TICK_MS`] of audio when `ticks` is set.
+    pub events: Box<dyn FnMut(Event) + Send>,
+    pub notices: Box<dyn FnMut(Notice) + Send>,
+    pub ticks: bool,
+    /// A channel silent (no samples at all) this long is reported stalled; [`STALL_AFTER`].
+    pub stall_after: Duration,
+    /// Drop what the rings hold when the analysis starts, so every channel's clock starts at
+    /// the same moment (devices opened one after the other start delivering at different times).
+    pub align: bool,
+}
+
 /// The running analysis thread.
 pub struct LiveAudio {
     stop: SyncSender<SyncSender<LiveReport>>,
@@ -122,10 +163,24 @@ impl LiveAudio {
         inputs: Vec<ChannelInput>,
         sink: Box<dyn FnMut(Event) + Send>,
     ) -> Result<LiveAudio, LiveError> {
+        LiveAudio::start_with(
+            inputs,
+            Outlets {
+                events: sink,
+                notices: Box::new(|_| {}),
+                ticks: false,
+                stall_after: STALL_AFTER,
+                align: false,
+            },
+        )
+    }
+
+    /// As [`LiveAudio::start`], with ticks on the audio clock and channel notices.
+    pub fn start_with(inputs: Vec<ChannelInput>, outlets: Outlets) -> Result<LiveAudio, LiveError> {
         let (stop, stop_rx) = mpsc::sync_channel(1);
         let thread = std::thread::Builder::new()
             .name("parley-audio".into())
-            .spawn(move || analysis(inputs, sink, stop_rx))
+            .spawn(move || analysis(inputs, outlets, stop_rx))
             .map_err(LiveError::Spawn)?;
         Ok(LiveAudio { stop, thread })
     }
@@ -142,18 +197,75 @@ impl LiveAudio {
     }
 }
 
+/// Per channel: when samples last came, and whether it counts as stopped.
+struct Liveness {
+    last_data: Instant,
+    stalled: bool,
+}
+
 fn analysis(
     mut inputs: Vec<ChannelInput>,
-    mut sink: Box<dyn FnMut(Event) + Send>,
+    outlets: Outlets,
     stop: mpsc::Receiver<SyncSender<LiveReport>>,
 ) {
+    let Outlets {
+        events: mut sink,
+        mut notices,
+        ticks,
+        stall_after,
+        align,
+    } = outlets;
+    if align {
+        for input in inputs.iter_mut() {
+            let held = input.consumer.slots();
+            if let Ok(chunk) = input.consumer.read_chunk(held) {
+                chunk.commit_all();
+            }
+        }
+    }
     let mut block = vec![0.0f32; DRAIN_BLOCK];
     let mut events = Vec::new();
     let mut report = LiveReport::default();
+    let mut live: Vec<Liveness> = inputs
+        .iter()
+        .map(|_| Liveness {
+            last_data: Instant::now(),
+            stalled: false,
+        })
+        .collect();
+    let mut last_tick = 0u64;
     loop {
+        let before = report.samples;
         drain(&mut inputs, &mut block, &mut events, &mut report);
         report.events += events.len() as u64;
         events.drain(..).for_each(&mut sink);
+        for (i, (input, state)) in inputs.iter().zip(live.iter_mut()).enumerate() {
+            let got = report.samples.get(i) != before.get(i);
+            let speaker = input.analyzer.speaker();
+            if got {
+                state.last_data = Instant::now();
+                if state.stalled {
+                    state.stalled = false;
+                    notices(Notice::Resumed(speaker));
+                }
+            } else if !state.stalled && state.last_data.elapsed() >= stall_after {
+                state.stalled = true;
+                notices(Notice::Stalled(speaker));
+            }
+        }
+        if ticks {
+            // Silence is known up to where every working channel's speech is known.
+            let settled = inputs
+                .iter()
+                .zip(&live)
+                .filter(|(_, l)| !l.stalled)
+                .map(|(input, _)| input.analyzer.settled_ms())
+                .min();
+            if let Some(at_ms) = settled.filter(|&t| t >= last_tick + TICK_MS) {
+                last_tick = at_ms;
+                sink(Event::Tick { at_ms });
+            }
+        }
         match stop.recv_timeout(POLL) {
             Err(RecvTimeoutError::Timeout) => continue,
             Ok(ack) => {
@@ -178,6 +290,13 @@ fn drain(
     report: &mut LiveReport,
 ) {
     for (i, input) in inputs.iter_mut().enumerate() {
+        if input.gone.load(Ordering::Relaxed) {
+            let held = input.consumer.slots();
+            if let Ok(chunk) = input.consumer.read_chunk(held) {
+                chunk.commit_all();
+            }
+            continue;
+        }
         loop {
             let (filled, _) = input.consumer.pop_partial_slice(block);
             if filled.is_empty() {

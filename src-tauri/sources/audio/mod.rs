@@ -7,7 +7,7 @@
 //! loud line are each judged against themselves.
 
 mod analyzer;
-#[cfg(feature = "capture")]
+pub mod autocall;
 pub mod capture;
 pub mod live;
 pub mod rate;

@@ -118,6 +118,16 @@ impl Segmenter {
         self.close()
     }
 
+    /// Up to when this channel's speech is known: the start of a spurt still open (or of a run
+    /// of speech frames that may open one), else the time covered. Nothing reported later can
+    /// begin before this, so silence up to here is real.
+    pub fn settled_ms(&self) -> u64 {
+        match self.open {
+            Some(open) => self.ms(open.start),
+            None => self.ms(self.frame - u64::from(self.run)),
+        }
+    }
+
     /// Time covered so far.
     pub fn position_ms(&self) -> u64 {
         self.ms(self.frame)

@@ -1,10 +1,11 @@
 //! The local live endpoint: a phone platform or a speech-to-text engine pushes the transcript of
 //! the current call over a WebSocket (`/v1/live`) or plain HTTP (`POST /v1/events`), on loopback
-//! only, with a token. Messages feed one engine task; its outputs go to every subscriber.
+//! only, with a token. Messages go into the call runtime (`crate::call`) through an
+//! [`EventLink`]; the runtime's outputs come back to every subscriber.
 //! The message format is documented in docs/live-endpoint.md.
 
 mod auth;
-mod engine_task;
+mod link;
 pub mod message;
 mod server;
 mod stats;
@@ -17,8 +18,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use engine_task::{
-    Emitted, EngineLink, EngineOptions, EngineTask, ErrorFrame, Reply, Submission, SubmitError,
+pub use link::{
+    link, Emitted, ErrorFrame, EventLink, Inbox, LinkOptions, Reply, Submission, SubmitError,
     AUTO_TICK_EVERY, MAX_REORDER_MS,
 };
 pub use message::{Inbound, Message, MessageError, Speech};
@@ -116,7 +117,7 @@ impl ServerHandle {
     }
 }
 
-/// Starts the endpoint in front of a running engine task.
-pub async fn serve(config: IngestConfig, engine: EngineLink) -> Result<ServerHandle, IngestError> {
+/// Starts the endpoint in front of a call runtime reading the other end of `engine`.
+pub async fn serve(config: IngestConfig, engine: EventLink) -> Result<ServerHandle, IngestError> {
     server::start(config, engine).await
 }

@@ -1,5 +1,5 @@
 //! The HTTP side: routes, the WebSocket loop, one-shot POSTs. Each connection reads messages,
-//! checks them and queues them for the engine task; a separate writer sends error frames and,
+//! checks them and queues them for the call runtime; a separate writer sends error frames and,
 //! when asked for, the engine's outputs.
 
 use std::sync::Arc;
@@ -18,18 +18,19 @@ use serde_json::json;
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Semaphore};
 
 use super::auth::{query_param, require_token};
-use super::engine_task::{EngineLink, ErrorFrame, Reply, Submission, SubmitError};
+use super::link::{ErrorFrame, EventLink, Reply, Submission, SubmitError};
 use super::message::{self, Inbound};
 use super::stats::Stats;
 use super::{IngestConfig, IngestError, ServerHandle, PROTOCOL_VERSION};
 use crate::engine::Output;
+use crate::sources::SourceKind;
 
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) token: Arc<str>,
     pub(crate) stats: Arc<Stats>,
     config: Arc<IngestConfig>,
-    engine: EngineLink,
+    engine: EventLink,
     connections: Arc<Semaphore>,
     closing: watch::Receiver<bool>,
 }
@@ -55,7 +56,7 @@ enum OutFrame<'a> {
 
 pub(crate) async fn start(
     config: IngestConfig,
-    engine: EngineLink,
+    engine: EventLink,
 ) -> Result<ServerHandle, IngestError> {
     if !config.addr.ip().is_loopback() {
         return Err(IngestError::NotLoopback(config.addr));
@@ -209,6 +210,7 @@ async fn read_one(
     let seq = inbound.seq;
     let submission = Submission {
         event: inbound.message.into_event(),
+        source: SourceKind::Endpoint,
         seq,
         received,
         reply: Some(Reply::Errors(frames.clone())),
@@ -353,6 +355,7 @@ async fn events(State(state): State<AppState>, body: Bytes) -> Response {
         let (ack, ack_rx) = oneshot::channel();
         let submission = Submission {
             event: inbound.message.into_event(),
+            source: SourceKind::Endpoint,
             seq: inbound.seq,
             received,
             reply: Some(Reply::Ack(ack)),

@@ -1,5 +1,5 @@
 //! Counters for what the endpoint accepted, refused and dropped, so overload is reported rather
-//! than silent. Shared by the server and the engine task; read with `snapshot`.
+//! than silent. Shared by the server and the call runtime; read with `snapshot`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -35,7 +35,8 @@ pub struct StatsSnapshot {
     pub dropped_queue_full: u64,
     /// Fed to the engine.
     pub fed: u64,
-    /// Refused by the engine task (no call in progress, time going backwards).
+    /// Refused by the call runtime (no call in progress, another source owns the call, time going
+    /// backwards).
     pub refused_by_state: u64,
     /// Outputs the engine emitted.
     pub outputs: u64,

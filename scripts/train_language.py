@@ -252,6 +252,9 @@ def boundary(parley, data, convabuse):
         "weights": [[round(float(v), 6) for v in row] for row in m.coef_],
         "bias": [round(float(v), 6) for v in m.intercept_],
         "abuse_threshold": th,
+        # Without the word rules agreeing, the embedding must be surer: measured on the dev
+        # calls (ABCD), where a self-deprecating aside scored 0.71.
+        "abuse_threshold_alone": max(th, 0.72),
         "venting_threshold": vent_th,
     }
     return head, report, dims

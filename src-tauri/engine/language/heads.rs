@@ -51,8 +51,10 @@ pub struct Binary {
 pub struct BoundaryHead {
     #[serde(flatten)]
     pub model: Multiclass,
-    /// P(abuse) at or above which the ladder climbs.
+    /// P(abuse) at or above which the ladder climbs when the word rules saw abuse too.
     pub abuse_threshold: f32,
+    /// P(abuse) needed when the word rules saw none: the embedding alone must be surer.
+    pub abuse_threshold_alone: f32,
     /// P(venting) at or above which the reply should acknowledge.
     pub venting_threshold: f32,
 }

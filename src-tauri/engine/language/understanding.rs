@@ -87,7 +87,13 @@ impl Understanding {
                 .unwrap_or(0.0)
         };
         let (abuse, venting) = (of("abuse"), of("venting"));
-        let verdict = if abuse >= head.abuse_threshold {
+        let rules_abuse = matches!(rules, AbuseVerdict::Abuse { .. });
+        let needed = if rules_abuse {
+            head.abuse_threshold
+        } else {
+            head.abuse_threshold_alone.max(head.abuse_threshold)
+        };
+        let verdict = if abuse >= needed {
             match rules {
                 // The rules name the kind and the words when they saw it too.
                 AbuseVerdict::Abuse { kind, cue, .. } => AbuseVerdict::Abuse {

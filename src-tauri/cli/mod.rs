@@ -5,6 +5,7 @@ mod live;
 mod render;
 mod replay;
 pub mod sessions;
+mod transcribe;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +36,8 @@ pub enum Command {
     Send(live::SendArgs),
     /// Measure the detectors and whole calls on evaluation data.
     Eval(eval::EvalArgs),
+    /// Transcribe call audio locally and print each utterance.
+    Transcribe(transcribe::TranscribeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +62,10 @@ pub struct ReplayArgs {
     /// Agent name recorded with the saved session.
     #[arg(long, default_value = "replay")]
     pub agent: String,
+    /// Speech-to-text model for call audio: base, tiny.en or a ggml file (default:
+    /// $PARLEY_STT_MODEL, else base when installed).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<crate::sources::stt::ModelChoice>,
 }
 
 /// Runs a subcommand; returns the process exit code.
@@ -70,5 +77,6 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::Serve(args) => live::serve(args),
         Command::Send(args) => live::send(args),
         Command::Eval(args) => eval::run(args),
+        Command::Transcribe(args) => transcribe::run(&args),
     }
 }

@@ -37,6 +37,7 @@ const VOICES: [(&str, u32); 6] = [
     ("en-029+f2", 150),
 ];
 const NOISE_SNR_DB: f32 = 10.0;
+const CALL_PROMPT: &str = "A customer service phone call.";
 
 fn main() {
     if !Command::new("espeak-ng")
@@ -319,8 +320,8 @@ fn bench_model(name: &str, path: &std::path::Path, clips: &[Clip]) {
         let mut worst = None;
         for min_s in windows {
             let options = WhisperOptions {
-                threads: 1,
                 window: Window::Fit { min_s },
+                ..WhisperOptions::default()
             };
             let mut r = model.recognizer(options).unwrap();
             let got = run(&mut r, clips, pick);
@@ -342,8 +343,22 @@ fn bench_model(name: &str, path: &std::path::Path, clips: &[Clip]) {
         (
             "full 30 s window, 1 thread",
             WhisperOptions {
-                threads: 1,
                 window: Window::Full,
+                ..WhisperOptions::default()
+            },
+        ),
+        (
+            "beam search 5",
+            WhisperOptions {
+                beam_size: 5,
+                ..WhisperOptions::default()
+            },
+        ),
+        (
+            "call-centre prompt",
+            WhisperOptions {
+                prompt: Some(CALL_PROMPT),
+                ..WhisperOptions::default()
             },
         ),
         (
@@ -355,9 +370,9 @@ fn bench_model(name: &str, path: &std::path::Path, clips: &[Clip]) {
         ),
     ] {
         let mut r = model.recognizer(options).unwrap();
-        let f = run(&mut r, few, |c| (&c.phone, 8_000));
+        let f = run(&mut r, few, |c| (&c.noisy, 8_000));
         println!(
-            "phone, {label} (first {} clips): WER {:.1}%, RTF {:.3}",
+            "noisy phone, {label} (first {} clips): WER {:.1}%, RTF {:.3}",
             few.len(),
             f.wer * 100.0,
             f.rtf

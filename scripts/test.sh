@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --test
+# The Whisper models the speech-to-text tests run on (skipped when already installed).
+scripts/install-whisper.sh
 
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings

@@ -21,6 +21,8 @@ const AUDIO_CTX_PER_S: usize = 50;
 const AUDIO_CTX_MAX: usize = 1_500;
 /// Extra encoder context beyond the spurt, so the last word is not cut.
 const AUDIO_CTX_MARGIN: usize = 64;
+/// A prompt longer than this is cut (Whisper keeps at most half its 448-token context for it).
+const PROMPT_MAX_TOKENS: usize = 64;
 
 /// How a recognizer decodes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,6 +31,10 @@ pub struct WhisperOptions {
     pub threads: usize,
     /// How much of Whisper's 30 s window the encoder runs over.
     pub window: Window,
+    /// 1 decodes greedily; more keeps that many hypotheses (beam search).
+    pub beam_size: usize,
+    /// Text that conditions the decoder, as if it came before the spurt.
+    pub prompt: Option<&'static str>,
 }
 
 /// Whisper encodes a 30 s window whatever the input's length. `Fit` encodes only what the spurt
@@ -45,6 +51,8 @@ impl Default for WhisperOptions {
         WhisperOptions {
             threads: 1,
             window: Window::Fit { min_s: 0 },
+            beam_size: 1,
+            prompt: None,
         }
     }
 }
@@ -93,12 +101,24 @@ impl WhisperModel {
 
     /// A recognizer for one channel.
     pub fn recognizer(&self, options: WhisperOptions) -> Result<WhisperRecognizer, SttError> {
-        let state = self.ctx.create_state().map_err(|e| SttError::Model {
+        let model_err = |reason: String| SttError::Model {
             path: self.path.clone(),
-            reason: format!("cannot create a decoding state: {e}"),
-        })?;
+            reason,
+        };
+        let state = self
+            .ctx
+            .create_state()
+            .map_err(|e| model_err(format!("cannot create a decoding state: {e}")))?;
+        let prompt = match options.prompt {
+            Some(text) => self
+                .ctx
+                .tokenize(text, PROMPT_MAX_TOKENS)
+                .map_err(|e| model_err(format!("cannot tokenize the prompt {text:?}: {e}")))?,
+            None => Vec::new(),
+        };
         Ok(WhisperRecognizer {
             state,
+            prompt,
             options,
             multilingual: self.is_multilingual(),
             resampler: To16k::default(),
@@ -109,6 +129,8 @@ impl WhisperModel {
 
 pub struct WhisperRecognizer {
     state: whisper_rs::WhisperState,
+    /// The prompt's tokens, tokenized once.
+    prompt: Vec<i32>,
     options: WhisperOptions,
     multilingual: bool,
     resampler: To16k,
@@ -116,34 +138,48 @@ pub struct WhisperRecognizer {
     audio: Vec<f32>,
 }
 
-impl WhisperRecognizer {
-    fn params(&self, samples: usize) -> FullParams<'static, 'static> {
-        let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        p.set_n_threads(self.options.threads.clamp(1, 16) as i32);
-        // Calls are in English (the coaching phrase lists are); a multilingual model is told so
-        // rather than left to guess the language from two seconds of phone audio.
-        if self.multilingual {
-            p.set_language(Some("en"));
-        }
-        p.set_translate(false);
-        p.set_no_context(true);
-        p.set_single_segment(true);
-        p.set_no_timestamps(true);
-        p.set_suppress_blank(true);
-        p.set_suppress_nst(true);
-        p.set_print_special(false);
-        p.set_print_progress(false);
-        p.set_print_realtime(false);
-        p.set_print_timestamps(false);
-        if let Window::Fit { min_s } = self.options.window {
-            let seconds = samples.div_ceil(WHISPER_RATE as usize);
-            let ctx = (seconds * AUDIO_CTX_PER_S + AUDIO_CTX_MARGIN)
-                .max(min_s as usize * AUDIO_CTX_PER_S)
-                .min(AUDIO_CTX_MAX);
-            p.set_audio_ctx(ctx as i32);
-        }
-        p
+/// Decoding parameters for a spurt of `samples` at 16 kHz.
+fn params<'p>(
+    options: &WhisperOptions,
+    multilingual: bool,
+    prompt: &'p [i32],
+    samples: usize,
+) -> FullParams<'static, 'p> {
+    let strategy = match options.beam_size {
+        0 | 1 => SamplingStrategy::Greedy { best_of: 1 },
+        n => SamplingStrategy::BeamSearch {
+            beam_size: n.min(8) as i32,
+            patience: -1.0,
+        },
+    };
+    let mut p = FullParams::new(strategy);
+    if !prompt.is_empty() {
+        p.set_tokens(prompt);
     }
+    p.set_n_threads(options.threads.clamp(1, 16) as i32);
+    // Calls are in English (the coaching phrase lists are); a multilingual model is told so
+    // rather than left to guess the language from two seconds of phone audio.
+    if multilingual {
+        p.set_language(Some("en"));
+    }
+    p.set_translate(false);
+    p.set_no_context(true);
+    p.set_single_segment(true);
+    p.set_no_timestamps(true);
+    p.set_suppress_blank(true);
+    p.set_suppress_nst(true);
+    p.set_print_special(false);
+    p.set_print_progress(false);
+    p.set_print_realtime(false);
+    p.set_print_timestamps(false);
+    if let Window::Fit { min_s } = options.window {
+        let seconds = samples.div_ceil(WHISPER_RATE as usize);
+        let ctx = (seconds * AUDIO_CTX_PER_S + AUDIO_CTX_MARGIN)
+            .max(min_s as usize * AUDIO_CTX_PER_S)
+            .min(AUDIO_CTX_MAX);
+        p.set_audio_ctx(ctx as i32);
+    }
+    p
 }
 
 impl Recognizer for WhisperRecognizer {
@@ -164,7 +200,7 @@ impl Recognizer for WhisperRecognizer {
         if audio.len() < min {
             audio.resize(min, 0.0);
         }
-        let params = self.params(audio.len());
+        let params = params(&self.options, self.multilingual, &self.prompt, audio.len());
         let result = self.state.full(params, &audio);
         self.audio = audio;
         result.map_err(|e| RecognizeError(format!("whisper.cpp: {e}")))?;

@@ -37,7 +37,6 @@ const VOICES: [(&str, u32); 6] = [
     ("en-029+f2", 150),
 ];
 const NOISE_SNR_DB: f32 = 10.0;
-const CALL_PROMPT: &str = "A customer service phone call.";
 
 fn main() {
     if !Command::new("espeak-ng")
@@ -249,6 +248,15 @@ fn edits(reference: &[String], hypothesis: &[String]) -> usize {
     prev[hypothesis.len()]
 }
 
+fn percentiles(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        v.get(((v.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+    };
+    (at(0.5).unwrap_or(0.0), at(0.95).unwrap_or(0.0))
+}
+
 fn rss_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -267,16 +275,20 @@ type Pick = fn(&Clip) -> (&[f32], u32);
 struct Run {
     wer: f64,
     rtf: f64,
+    /// Decode time of each clip, seconds: speech end to words when nothing is queued.
+    latencies: Vec<f64>,
     worst: Option<(String, String)>,
 }
 
 fn run(recognizer: &mut dyn Recognizer, clips: &[Clip], pick: Pick) -> Run {
     let (mut errors, mut words, mut spent, mut audio) = (0usize, 0usize, 0.0f64, 0.0f64);
     let mut worst = (0usize, None);
+    let mut latencies = Vec::new();
     for clip in clips {
         let (samples, rate) = pick(clip);
         let t = Instant::now();
         let text = recognizer.transcribe(samples, rate).unwrap();
+        latencies.push(t.elapsed().as_secs_f64());
         spent += t.elapsed().as_secs_f64();
         audio += samples.len() as f64 / f64::from(rate);
         let (r, h) = (normalise(clip.text), normalise(&text));
@@ -290,6 +302,7 @@ fn run(recognizer: &mut dyn Recognizer, clips: &[Clip], pick: Pick) -> Run {
     Run {
         wer: errors as f64 / words.max(1) as f64,
         rtf: spent / audio,
+        latencies,
         worst: worst.1,
     }
 }
@@ -309,33 +322,42 @@ fn bench_model(name: &str, path: &std::path::Path, clips: &[Clip]) {
         ("phone 8 kHz mu-law", |c| (&c.phone, 8_000)),
         ("noisy phone, 10 dB SNR", |c| (&c.noisy, 8_000)),
     ];
-    // Encoder windows: the spurt plus a margin, at least 5 s, at least 10 s (RTF on 1 thread).
-    let windows = [0, 5, 10];
+    // The default (encoder window fitted to the spurt, call-centre prompt), without the prompt,
+    // and with a window of at least 10 s; RTF on 1 thread.
+    let variants = [
+        WhisperOptions::default(),
+        WhisperOptions {
+            prompt: None,
+            ..WhisperOptions::default()
+        },
+        WhisperOptions {
+            window: Window::Fit { min_s: 10 },
+            ..WhisperOptions::default()
+        },
+    ];
     println!(
         "{:<24} {:>18} {:>18} {:>18}",
-        "condition", "WER/RTF fit", "fit, >= 5 s", "fit, >= 10 s"
+        "WER / RTF", "default", "no prompt", "window >= 10 s"
     );
     for (label, pick) in conditions {
         let mut cells = Vec::new();
         let mut worst = None;
-        for min_s in windows {
-            let options = WhisperOptions {
-                window: Window::Fit { min_s },
-                ..WhisperOptions::default()
-            };
+        for options in variants {
             let mut r = model.recognizer(options).unwrap();
             let got = run(&mut r, clips, pick);
             cells.push(format!("{:5.1}% / {:.3}", got.wer * 100.0, got.rtf));
             if options == WhisperOptions::default() {
-                worst = got.worst;
+                let (p50, p95) = percentiles(got.latencies.clone());
+                worst = got.worst.map(|w| (w, p50, p95));
             }
         }
         println!(
             "{label:<24} {:>18} {:>18} {:>18}",
             cells[0], cells[1], cells[2]
         );
-        if let Some((want, got)) = worst {
-            println!("    worst (default window): {want:?} -> {got:?}");
+        if let Some(((want, got), p50, p95)) = worst {
+            println!("    default: speech end to words p50 {p50:.2} s, p95 {p95:.2} s (1 thread)");
+            println!("    worst: {want:?} -> {got:?}");
         }
     }
     let few = &clips[..clips.len().min(8)];
@@ -351,13 +373,6 @@ fn bench_model(name: &str, path: &std::path::Path, clips: &[Clip]) {
             "beam search 5",
             WhisperOptions {
                 beam_size: 5,
-                ..WhisperOptions::default()
-            },
-        ),
-        (
-            "call-centre prompt",
-            WhisperOptions {
-                prompt: Some(CALL_PROMPT),
                 ..WhisperOptions::default()
             },
         ),

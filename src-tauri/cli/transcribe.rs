@@ -24,7 +24,8 @@ pub struct TranscribeArgs {
     /// base, tiny.en or a ggml file (default: $PARLEY_STT_MODEL, else base).
     #[arg(long, value_name = "MODEL")]
     pub model: Option<ModelChoice>,
-    /// CPU threads per decode (default: all cores, at most 4).
+    /// CPU threads per decode (default 1: whisper.cpp's threads spin while they wait, and on a
+    /// busy machine two threads ran several times slower than one).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -40,13 +41,9 @@ pub fn load_model(choice: Option<&ModelChoice>) -> Result<Option<WhisperModel>, 
     }
 }
 
-/// A recorded file has the machine to itself: all cores (whisper.cpp gains little past 4).
+/// Decoding for a recorded file: the defaults (one thread; see `--threads`).
 pub fn options_for_file() -> WhisperOptions {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    WhisperOptions {
-        threads: cores.min(4),
-        ..WhisperOptions::default()
-    }
+    WhisperOptions::default()
 }
 
 pub fn run(args: &TranscribeArgs) -> anyhow::Result<i32> {

@@ -248,6 +248,19 @@ fn edits(reference: &[String], hypothesis: &[String]) -> usize {
     prev[hypothesis.len()]
 }
 
+/// CPU time of the calling thread, seconds (10 ms resolution).
+fn thread_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0);
+    ticks / 100.0
+}
+
 fn percentiles(mut v: Vec<f64>) -> (f64, f64) {
     v.sort_by(f64::total_cmp);
     let at = |q: f64| {
@@ -274,7 +287,11 @@ type Pick = fn(&Clip) -> (&[f32], u32);
 
 struct Run {
     wer: f64,
+    /// Wall time over audio time.
     rtf: f64,
+    /// This thread's CPU time over audio time: what the decode costs with the CPU to itself
+    /// (one decode thread runs in the calling thread), whatever else the machine is doing.
+    cpu_rtf: f64,
     /// Decode time of each clip, seconds: speech end to words when nothing is queued.
     latencies: Vec<f64>,
     worst: Option<(String, String)>,
@@ -282,6 +299,7 @@ struct Run {
 
 fn run(recognizer: &mut dyn Recognizer, clips: &[Clip], pick: Pick) -> Run {
     let (mut errors, mut words, mut spent, mut audio) = (0usize, 0usize, 0.0f64, 0.0f64);
+    let cpu_before = thread_cpu_s();
     let mut worst = (0usize, None);
     let mut latencies = Vec::new();
     for clip in clips {
@@ -302,6 +320,7 @@ fn run(recognizer: &mut dyn Recognizer, clips: &[Clip], pick: Pick) -> Run {
     Run {
         wer: errors as f64 / words.max(1) as f64,
         rtf: spent / audio,
+        cpu_rtf: (thread_cpu_s() - cpu_before) / audio,
         latencies,
         worst: worst.1,
     }
@@ -337,7 +356,7 @@ fn bench_model(name: &str, path: &std::path::Path, clips: &[Clip]) {
     ];
     println!(
         "{:<24} {:>18} {:>18} {:>18}",
-        "WER / RTF", "default", "no prompt", "window >= 10 s"
+        "WER RTF CPU-RTF", "default", "no prompt", "window >= 10 s"
     );
     for (label, pick) in conditions {
         let mut cells = Vec::new();
@@ -345,7 +364,12 @@ fn bench_model(name: &str, path: &std::path::Path, clips: &[Clip]) {
         for options in variants {
             let mut r = model.recognizer(options).unwrap();
             let got = run(&mut r, clips, pick);
-            cells.push(format!("{:5.1}% / {:.3}", got.wer * 100.0, got.rtf));
+            cells.push(format!(
+                "{:5.1}% {:.3} {:.3}",
+                got.wer * 100.0,
+                got.rtf,
+                got.cpu_rtf
+            ));
             if options == WhisperOptions::default() {
                 let (p50, p95) = percentiles(got.latencies.clone());
                 worst = got.worst.map(|w| (w, p50, p95));
@@ -387,28 +411,44 @@ fn bench_model(name: &str, path: &std::path::Path, clips: &[Clip]) {
         let mut r = model.recognizer(options).unwrap();
         let f = run(&mut r, few, |c| (&c.noisy, 8_000));
         println!(
-            "noisy phone, {label} (first {} clips): WER {:.1}%, RTF {:.3}",
+            "noisy phone, {label} (first {} clips): WER {:.1}%, RTF {:.3}{}",
             few.len(),
             f.wer * 100.0,
-            f.rtf
+            f.rtf,
+            match options.threads {
+                1 => format!(", CPU-RTF {:.3}", f.cpu_rtf),
+                _ => String::new(),
+            }
         );
     }
     // Both channels at once, one thread each, as in a live call.
     let t = Instant::now();
-    let rtfs: Vec<f64> = std::thread::scope(|s| {
+    let rtfs: Vec<(f64, f64)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..2)
             .map(|_| {
                 let mut r = model.recognizer(WhisperOptions::default()).unwrap();
-                s.spawn(move || run(&mut r, clips, |c| (&c.phone, 8_000)).rtf)
+                s.spawn(move || {
+                    let got = run(&mut r, clips, |c| (&c.phone, 8_000));
+                    (got.rtf, got.cpu_rtf)
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     println!(
-        "two channels at once (1 thread each, phone): RTF {:.3} / {:.3} per channel, {:.1} s wall",
-        rtfs[0],
-        rtfs[1],
+        "two channels at once (1 thread each, phone): RTF {:.3} / {:.3}, CPU-RTF {:.3} / {:.3} \
+         per channel, {:.1} s wall",
+        rtfs[0].0,
+        rtfs[1].0,
+        rtfs[0].1,
+        rtfs[1].1,
         t.elapsed().as_secs_f64()
+    );
+    println!(
+        "machine load while measuring: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     println!(
         "peak RSS {:.0} MiB (process, both decoding states)",

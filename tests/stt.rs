@@ -1,7 +1,7 @@
 //! Speech-to-text end to end, on speech made on this machine: espeak-ng speaks an agent (left
-//! channel) and a customer (right channel) who insults the agent. `parley transcribe` must give
-//! the words with each spurt's times, and `parley replay` of the same WAV must climb the boundary
-//! ladder from those words. Needs the Whisper model (scripts/install-whisper.sh, which
+//! channel) and a customer (right channel) who complains, is paraphrased, then insults the agent.
+//! `parley transcribe` must give the words with each spurt's times, and `parley replay` of the
+//! same WAV must tick paraphrase and climb the boundary ladder from those words. Needs the Whisper model (scripts/install-whisper.sh, which
 //! scripts/test.sh runs) and espeak-ng; without either the tests say SKIPPED and pass.
 
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ struct Line {
     text: &'static str,
 }
 
-const SCRIPT: [Line; 4] = [
+const SCRIPT: [Line; 5] = [
     Line {
         customer: false,
         gap_s: 0.5,
@@ -30,9 +30,14 @@ const SCRIPT: [Line; 4] = [
         text: "I was charged twice for my order and I want my money back.",
     },
     Line {
+        customer: false,
+        gap_s: 0.8,
+        text: "So you were charged twice for your order, is that right?",
+    },
+    Line {
         customer: true,
         gap_s: 1.2,
-        text: "You are a useless idiot.",
+        text: "Listen to me, you are a useless idiot.",
     },
     Line {
         customer: false,
@@ -63,10 +68,20 @@ fn espeak_available() -> bool {
     ok
 }
 
-fn speak(dir: &Path, n: usize, text: &str) -> (Vec<i16>, u32) {
+/// espeak-ng voices: a British agent, an American customer.
+const AGENT_VOICE: &str = "en-gb";
+const CUSTOMER_VOICE: &str = "en-us";
+
+fn speak(dir: &Path, n: usize, line: &Line) -> (Vec<i16>, u32) {
     let path = dir.join(format!("line{n}.wav"));
+    let voice = if line.customer {
+        CUSTOMER_VOICE
+    } else {
+        AGENT_VOICE
+    };
+    let text = line.text;
     let status = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", RATE_WPM, "-w"])
+        .args(["-v", voice, "-s", RATE_WPM, "-w"])
         .arg(&path)
         .arg(text)
         .status()
@@ -97,7 +112,7 @@ fn make_call() -> Call {
     let mut at = 0usize;
     let mut spans = Vec::new();
     for (n, line) in SCRIPT.iter().enumerate() {
-        let (clip, r) = speak(dir.path(), n, line.text);
+        let (clip, r) = speak(dir.path(), n, line);
         rate = r;
         at += (line.gap_s * r as f32) as usize;
         let track = &mut tracks[usize::from(line.customer)];
@@ -147,7 +162,7 @@ fn words(text: &str) -> Vec<String> {
 }
 
 #[test]
-fn transcribe_gives_each_spurt_its_words_and_replay_climbs_the_boundary_ladder() {
+fn transcribe_gives_each_spurt_its_words_and_replay_ticks_and_climbs_the_boundary_ladder() {
     if model().is_none() || !espeak_available() {
         return;
     }
@@ -157,6 +172,7 @@ fn transcribe_gives_each_spurt_its_words_and_replay_climbs_the_boundary_ladder()
 
     let (stdout, stderr, code) = parley(&["transcribe", wav, "--json"], call.dir.path());
     assert_eq!(code, 0, "{stderr}");
+    let transcript = stdout.clone();
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -174,7 +190,7 @@ fn transcribe_gives_each_spurt_its_words_and_replay_climbs_the_boundary_ladder()
         assert!(s + 50 >= *start && s < start + 400, "{got} vs {start}");
         assert!(e <= end + 50 && e + 600 > *end, "{got} vs {end}");
     }
-    let insult = words(lines[2]["text"].as_str().unwrap());
+    let insult = words(lines[3]["text"].as_str().unwrap());
     for w in ["you", "useless", "idiot"] {
         assert!(insult.contains(&w.to_string()), "{insult:?}");
     }
@@ -193,13 +209,23 @@ fn transcribe_gives_each_spurt_its_words_and_replay_climbs_the_boundary_ladder()
     let boundary = outputs
         .iter()
         .find(|o| o["type"] == "nudge" && o["rule"] == "boundary");
-    let boundary = boundary.unwrap_or_else(|| panic!("no boundary nudge in\n{stdout}"));
+    let boundary =
+        boundary.unwrap_or_else(|| panic!("no boundary nudge from\n{transcript}\nin\n{stdout}"));
     // It fires on the insult, not before.
     let at = boundary["at_ms"].as_u64().unwrap();
     assert!(
-        at >= call.spans[2].0,
+        at >= call.spans[3].0,
         "{boundary} before the insult at {:?}",
-        call.spans[2]
+        call.spans[3]
+    );
+    let paraphrase = outputs
+        .iter()
+        .find(|o| o["type"] == "tick" && o["item"] == "paraphrase")
+        .unwrap_or_else(|| panic!("no paraphrase tick from\n{transcript}\nin\n{stdout}"));
+    let at = paraphrase["at_ms"].as_u64().unwrap();
+    assert!(
+        at >= call.spans[2].0 && at < call.spans[3].0,
+        "{paraphrase}"
     );
 }
 
@@ -210,7 +236,7 @@ fn two_mono_files_at_phone_rate_give_the_same_words() {
         return;
     }
     let call = make_call();
-    // The stereo call split and brought down to 8 kHz with a plain 2:1 decimation after a
+    // The stereo call split and brought down to 8 kHz by picking samples after a 3-tap
     // moving-average low-pass (the recognizer must bring it back up to 16 kHz itself).
     let mut reader = hound::WavReader::open(call.stereo()).unwrap();
     let rate = reader.spec().sample_rate;
@@ -246,7 +272,7 @@ fn two_mono_files_at_phone_rate_give_the_same_words() {
     let got =
         stt::transcribe_wav_pair(&files[0], &files[1], &model, WhisperOptions::default()).unwrap();
     assert_eq!(got.utterances.len(), SCRIPT.len(), "{:?}", got.utterances);
-    let insult = words(&got.utterances[2].text);
+    let insult = words(&got.utterances[3].text);
     assert!(insult.contains(&"idiot".to_string()), "{insult:?}");
     assert!(!got.voice.is_empty());
 }

@@ -25,6 +25,10 @@ pub const NO_MODEL: &str = "no speech-to-text model installed; coaching on pacin
 
 /// Audio kept per channel beyond the longest spurt, for the analysis lag.
 const KEEP_EXTRA_MS: u64 = 5_000;
+/// Audio handed to the recognizer on each side of a spurt, where the channel has it: the VAD cuts
+/// at the first and last loud frame, and Whisper misreads words whose onset or tail is clipped
+/// ("useless idiot" became "user seeded" on a cut espeak clip).
+pub const CONTEXT_MS: u64 = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SttError {
@@ -103,9 +107,13 @@ impl Transcriber {
         }
         let rate = u64::from(self.sample_rate);
         let (from, to) = (start_ms * rate / 1000, end_ms * rate / 1000);
-        if from < self.first_sample || to > self.first_sample + self.audio.len() as u64 {
+        let kept_end = self.first_sample + self.audio.len() as u64;
+        if from < self.first_sample || to > kept_end {
             return Ok(None);
         }
+        let context = CONTEXT_MS * rate / 1000;
+        let from = from.saturating_sub(context).max(self.first_sample);
+        let to = (to + context).min(kept_end);
         let (a, b) = (
             (from - self.first_sample) as usize,
             (to - self.first_sample) as usize,

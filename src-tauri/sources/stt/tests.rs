@@ -65,7 +65,8 @@ fn each_spurt_becomes_an_utterance_with_its_own_times() {
                 (u.start_ms, u.end_ms, u.speaker),
                 (start_ms, end_ms, Speaker::Agent)
             );
-            let n = (end_ms - start_ms) * u64::from(RATE) / 1000;
+            // The spurt and the context on each side (the burst has silence around it).
+            let n = (end_ms - start_ms + 2 * CONTEXT_MS) * u64::from(RATE) / 1000;
             assert_eq!(u.text, format!("{n} samples at {RATE}"));
         }
         other => panic!("{other:?}"),

@@ -21,6 +21,11 @@ const AUDIO_CTX_PER_S: usize = 50;
 const AUDIO_CTX_MAX: usize = 1_500;
 /// Extra encoder context beyond the spurt, so the last word is not cut.
 const AUDIO_CTX_MARGIN: usize = 64;
+/// Tokens a spurt may produce per second of audio, plus a few: fast speech (190 wpm) is about 4
+/// tokens a second. With a fitted window Whisper sometimes loops on its own sentence until the
+/// 224-token limit; this bound stops the loop early (and `collapse_repeats` removes what is left).
+const MAX_TOKENS_PER_S: usize = 6;
+const MAX_TOKENS_EXTRA: usize = 8;
 /// What the decoder is told came before each spurt. On espeak phone-line speech with noise it
 /// cut base's word error rate by a third (benches/stt.rs): Whisper then expects a conversation.
 pub const CALL_PROMPT: &str = "A customer service phone call.";
@@ -220,6 +225,66 @@ impl Recognizer for WhisperRecognizer {
             }
             text.push_str(words.trim());
         }
-        Ok(text)
+        Ok(collapse_repeats(&text))
+    }
+}
+
+/// Whisper's loops, undone: a sentence said again straight after itself is kept once, and a
+/// trailing fragment that only restarts the previous sentence is dropped.
+/// "Hold on. Hold on. Hold" -> "Hold on."
+pub fn collapse_repeats(text: &str) -> String {
+    let mut sentences: Vec<&str> = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let cut = rest.find(['.', '?', '!']).map_or(rest.len(), |i| i + 1);
+        let (sentence, tail) = rest.split_at(cut);
+        sentences.push(sentence.trim());
+        rest = tail.trim_start();
+    }
+    let key = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let mut kept: Vec<&str> = Vec::new();
+    for (i, sentence) in sentences.iter().enumerate() {
+        let last = kept.last().map(|s| key(s));
+        let k = key(sentence);
+        if k.trim().is_empty() || last.as_deref() == Some(k.as_str()) {
+            continue;
+        }
+        let is_last = i + 1 == sentences.len();
+        let unfinished = !sentence.ends_with(['.', '?', '!']);
+        if is_last && unfinished && last.is_some_and(|l| l.starts_with(k.trim())) {
+            continue;
+        }
+        kept.push(sentence);
+    }
+    kept.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::collapse_repeats;
+
+    #[test]
+    fn loops_are_kept_once_and_real_repeats_in_one_sentence_stay() {
+        assert_eq!(
+            collapse_repeats(
+                "Listen to me, you are useless. Listen to me, you are useless. Listen to me, you"
+            ),
+            "Listen to me, you are useless."
+        );
+        assert_eq!(
+            collapse_repeats("Hello? Hello? Is anyone there?"),
+            "Hello? Is anyone there?"
+        );
+        assert_eq!(
+            collapse_repeats("No, no, no. I said no."),
+            "No, no, no. I said no."
+        );
+        assert_eq!(collapse_repeats("  "), "");
+        assert_eq!(collapse_repeats("I want a refund"), "I want a refund");
     }
 }

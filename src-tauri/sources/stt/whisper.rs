@@ -180,8 +180,9 @@ fn params<'p>(
     p.set_print_progress(false);
     p.set_print_realtime(false);
     p.set_print_timestamps(false);
+    let seconds = samples.div_ceil(WHISPER_RATE as usize);
+    p.set_max_tokens((seconds * MAX_TOKENS_PER_S + MAX_TOKENS_EXTRA) as i32);
     if let Window::Fit { min_s } = options.window {
-        let seconds = samples.div_ceil(WHISPER_RATE as usize);
         let ctx = (seconds * AUDIO_CTX_PER_S + AUDIO_CTX_MARGIN)
             .max(min_s as usize * AUDIO_CTX_PER_S)
             .min(AUDIO_CTX_MAX);

@@ -230,9 +230,9 @@ impl Recognizer for WhisperRecognizer {
     }
 }
 
-/// Whisper's loops, undone: a sentence said again straight after itself is kept once, and a
-/// trailing fragment that only restarts the previous sentence is dropped.
-/// "Hold on. Hold on. Hold" -> "Hold on."
+/// Whisper's loops, undone: a run of sentences said again straight after itself is kept once
+/// ("A. B. A. B." -> "A. B."), and a trailing fragment that only restarts the sentence before it
+/// is dropped ("Hold on. Hold on. Hold" -> "Hold on.").
 pub fn collapse_repeats(text: &str) -> String {
     let mut sentences: Vec<&str> = Vec::new();
     let mut rest = text.trim();
@@ -247,22 +247,32 @@ pub fn collapse_repeats(text: &str) -> String {
             .filter(|c| c.is_alphanumeric() || c.is_whitespace())
             .collect::<String>()
             .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     };
-    let mut kept: Vec<&str> = Vec::new();
-    for (i, sentence) in sentences.iter().enumerate() {
-        let last = kept.last().map(|s| key(s));
+    let mut kept: Vec<(&str, String)> = Vec::new();
+    let last_index = sentences.len().saturating_sub(1);
+    for (i, sentence) in sentences.into_iter().enumerate() {
         let k = key(sentence);
-        if k.trim().is_empty() || last.as_deref() == Some(k.as_str()) {
-            continue;
-        }
-        let is_last = i + 1 == sentences.len();
         let unfinished = !sentence.ends_with(['.', '?', '!']);
-        if is_last && unfinished && last.is_some_and(|l| l.starts_with(k.trim())) {
+        let restarts = kept.last().is_some_and(|(_, last)| last.starts_with(&k));
+        if k.is_empty() || (i == last_index && unfinished && restarts) {
             continue;
         }
-        kept.push(sentence);
+        kept.push((sentence, k));
+        // A block of the last n sentences equal to the n before it: drop the second copy.
+        let len = kept.len();
+        if let Some(n) = (1..=len / 2).find(|&n| {
+            kept[len - n..]
+                .iter()
+                .zip(&kept[len - 2 * n..len - n])
+                .all(|(a, b)| a.1 == b.1)
+        }) {
+            kept.truncate(len - n);
+        }
     }
-    kept.join(" ")
+    kept.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -284,6 +294,10 @@ mod tests {
         assert_eq!(
             collapse_repeats("No, no, no. I said no."),
             "No, no, no. I said no."
+        );
+        assert_eq!(
+            collapse_repeats("So it went out. It shows owed. So it went out. It shows owed."),
+            "So it went out. It shows owed."
         );
         assert_eq!(collapse_repeats("  "), "");
         assert_eq!(collapse_repeats("I want a refund"), "I want a refund");

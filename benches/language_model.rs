@@ -116,7 +116,10 @@ fn main() {
     let load = Instant::now();
     match parley::models::load_embedder() {
         Ok(e) => {
-            println!("model load: {:.0} ms", load.elapsed().as_secs_f64() * 1000.0);
+            println!(
+                "model load: {:.0} ms",
+                load.elapsed().as_secs_f64() * 1000.0
+            );
             match Coach::with_embedder(playbook, e) {
                 Ok(coach) => measure("with the model", &coach, &events),
                 Err(err) => println!("heads do not fit the model: {err}"),

@@ -8,8 +8,11 @@
 # pipewire-pulse) over its socket, and links ALSA (libasound2-dev) for its fallback host.
 set -euo pipefail
 
+# cmake, clang and libclang-dev build whisper.cpp (speech-to-text) through whisper-rs;
+# python3-venv and python3-pip let scripts/install-whisper.sh fetch and convert the models.
 build_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
-  librsvg2-dev libsoup-3.0-dev libxdo-dev libasound2-dev libdbus-1-dev)
+  librsvg2-dev libsoup-3.0-dev libxdo-dev libasound2-dev libdbus-1-dev cmake clang libclang-dev
+  python3 python3-venv python3-pip)
 test_pkgs=(xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core x11-utils imagemagick espeak-ng openbox
   postgresql pulseaudio pulseaudio-utils python3)
 

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# Sentence embeddings and Whisper (install-models.sh runs install-whisper.sh).
 scripts/install-models.sh
 cargo build --release
 

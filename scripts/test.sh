@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --test
+# The language and Whisper models (install-models.sh runs install-whisper.sh; skips what is there).
 scripts/install-models.sh
 
 cargo fmt --check

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::engine::{Engine, Event, Ms, Output, Playbook};
 use crate::sources::audio::AudioError;
 use crate::sources::schedule::schedule;
+use crate::sources::stt::{self, SttError, WhisperModel, WhisperOptions};
 use crate::sources::transcript::{self, ReadError, SpeakerMap};
 
 /// How fast a replay runs against the wall clock.
@@ -88,6 +89,8 @@ pub enum ReplayError {
     Read(#[from] ReadError),
     #[error(transparent)]
     Audio(#[from] AudioError),
+    #[error("{path}: {source}")]
+    Stt { path: PathBuf, source: SttError },
 }
 
 /// Scheduled events, in the order a live call would deliver them.
@@ -96,12 +99,32 @@ pub type Events = Box<dyn Iterator<Item = Result<Event, ReplayError>>>;
 /// The events of a recorded call: a transcript (.jsonl, .vtt, .srt) or call audio (.wav, stereo:
 /// left agent, right customer), scheduled as a live call would deliver them.
 pub fn events(path: &Path) -> Result<Events, ReplayError> {
-    let is_wav = path
-        .extension()
+    events_with_words(path, None)
+}
+
+/// Whether a file is call audio (by its extension) rather than a transcript.
+pub fn is_wav(path: &Path) -> bool {
+    path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
-    if is_wav {
-        let audio = crate::sources::audio::events_from_wav(path)?;
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+}
+
+/// As `events`, and call audio is also transcribed with `words` when given, so the engine gets
+/// each spurt's words after its voice activity.
+pub fn events_with_words(
+    path: &Path,
+    words: Option<(&WhisperModel, WhisperOptions)>,
+) -> Result<Events, ReplayError> {
+    if is_wav(path) {
+        let audio = match words {
+            Some((model, options)) => stt::transcribe_wav(path, model, options)
+                .map_err(|source| ReplayError::Stt {
+                    path: path.to_path_buf(),
+                    source,
+                })?
+                .into_events(),
+            None => crate::sources::audio::events_from_wav(path)?,
+        };
         return Ok(Box::new(schedule(
             audio.into_iter().map(Ok::<_, ReplayError>),
             Some(1000),

@@ -7,6 +7,7 @@ mod render;
 mod replay;
 pub mod sessions;
 pub mod team;
+mod transcribe;
 
 use clap::{Parser, Subcommand};
 
@@ -50,6 +51,8 @@ pub enum Command {
     Team(team::TeamArgs),
     /// Push finished sessions waiting in the outbox to the team server.
     Sync(team::SyncArgs),
+    /// Transcribe call audio locally and print each utterance.
+    Transcribe(transcribe::TranscribeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -74,6 +77,10 @@ pub struct ReplayArgs {
     /// Agent name recorded with the saved session.
     #[arg(long, default_value = "replay")]
     pub agent: String,
+    /// Speech-to-text model for call audio: base, tiny.en or a ggml file (default:
+    /// $PARLEY_STT_MODEL, else base when installed).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<crate::sources::stt::ModelChoice>,
 }
 
 /// Runs a subcommand; returns the process exit code.
@@ -89,5 +96,6 @@ pub fn run(command: Command) -> anyhow::Result<i32> {
         Command::Features(args) => features::run(args),
         Command::Team(args) => team::run_team(args),
         Command::Sync(args) => team::run_sync(args),
+        Command::Transcribe(args) => transcribe::run(&args),
     }
 }

@@ -32,7 +32,17 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<i32> {
         },
         None => Playbook::builtin(),
     };
-    let events = match replay::events(&args.file) {
+    let model = match replay::is_wav(&args.file) {
+        true => match super::transcribe::load_model(args.model.as_ref()) {
+            Ok(model) => model,
+            Err(e) => return bad_input(e),
+        },
+        false => None,
+    };
+    let words = model
+        .as_ref()
+        .map(|m| (m, super::transcribe::options_for_file()));
+    let events = match replay::events_with_words(&args.file, words) {
         Ok(events) => events,
         Err(e) => return bad_input(e),
     };

@@ -13,7 +13,7 @@ pub mod live;
 pub mod rate;
 pub mod segment;
 pub mod vad;
-mod wav;
+pub mod wav;
 
 use std::path::{Path, PathBuf};
 
@@ -56,7 +56,7 @@ pub fn voice_activity_from_wav(path: &Path) -> Result<(Vec<Event>, Ms), AudioErr
 
 /// The call as a live source would deliver it: the transcript replay's scheduler, fed in start
 /// order, puts each segment at its end and a tick every second between.
-fn call_events(mut voice: Vec<Event>, duration_ms: Ms) -> Vec<Event> {
+pub fn call_events(mut voice: Vec<Event>, duration_ms: Ms) -> Vec<Event> {
     voice.sort_by_key(crate::sources::transcript::start_ms);
     voice.push(Event::CallEnded {
         at_ms: duration_ms,

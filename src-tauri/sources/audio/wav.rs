@@ -114,3 +114,52 @@ pub fn analyze_mono(path: &Path, speaker: Speaker) -> Result<(Vec<Event>, u64), 
     analyzer.finish(&mut events);
     Ok((events, analyzer.position_ms()))
 }
+
+/// A file's sample rate and channel count.
+pub fn spec(path: &Path) -> Result<hound::WavSpec, AudioError> {
+    Ok(open(path)?.spec())
+}
+
+/// Streams a stereo file as blocks of (left, right) samples, for paths that need the audio itself
+/// (speech-to-text) as well as the voice events.
+pub fn stream_stereo(path: &Path, mut sink: impl FnMut(&[f32], &[f32])) -> Result<(), AudioError> {
+    let reader = open(path)?;
+    let channels = usize::from(reader.spec().channels);
+    if channels < 2 {
+        return Err(AudioError::Mono(path.to_path_buf()));
+    }
+    let (mut left, mut right) = (Vec::with_capacity(BLOCK), Vec::with_capacity(BLOCK));
+    let mut carry: Vec<f32> = Vec::with_capacity(channels);
+    for_each_block(path, reader, |block| {
+        left.clear();
+        right.clear();
+        for &s in block {
+            carry.push(s);
+            if carry.len() == channels {
+                left.push(carry[0]);
+                right.push(carry[1]);
+                carry.clear();
+            }
+        }
+        sink(&left, &right);
+    })
+}
+
+/// Streams one speaker's file as blocks of mono samples (several channels are averaged).
+pub fn stream_mono(path: &Path, mut sink: impl FnMut(&[f32])) -> Result<(), AudioError> {
+    let reader = open(path)?;
+    let channels = usize::from(reader.spec().channels.max(1));
+    let mut mixed = Vec::with_capacity(BLOCK);
+    let mut carry: Vec<f32> = Vec::with_capacity(channels);
+    for_each_block(path, reader, |block| {
+        mixed.clear();
+        for &s in block {
+            carry.push(s);
+            if carry.len() == channels {
+                mixed.push(carry.iter().sum::<f32>() / channels as f32);
+                carry.clear();
+            }
+        }
+        sink(&mixed);
+    })
+}

@@ -1,7 +1,13 @@
-//! Optional local speech-to-text, up to the model boundary. The voice-activity path already finds
-//! each talk spurt; a `Transcriber` keeps the channel's recent audio, hands the spurt's samples to
-//! a `Recognizer` and returns an utterance with the spurt's own times. Nothing leaves the machine.
-//! Without a model, Parley coaches on audio pacing alone (`NO_MODEL`).
+//! Local speech-to-text, in the app's process. The voice-activity path already finds each talk
+//! spurt; a `Transcriber` keeps the channel's recent audio, hands the spurt's samples to a
+//! `Recognizer` (Whisper through whisper.cpp, `whisper`) and returns an utterance with the
+//! spurt's own times. Nothing leaves the machine. Models are installed by
+//! `scripts/install-whisper.sh` (`models`); without one, Parley coaches on pacing (`NO_MODEL`).
+
+pub mod call;
+pub mod models;
+pub mod resample;
+pub mod whisper;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -9,31 +15,43 @@ use std::path::PathBuf;
 use crate::engine::{Event, Ms, Speaker, Utterance};
 use crate::sources::audio::segment::MAX_SPURT_MS;
 
-/// What the app says when no model is configured.
-pub const NO_MODEL: &str =
-    "no speech-to-text model configured: coaching on audio pacing alone (talk share, \
-     interruptions, silence, rate, loudness); set a model file in settings for words";
+pub use call::{transcribe_wav, transcribe_wav_pair, CallWords};
+pub use models::{find_model, ModelChoice};
+pub use whisper::{WhisperModel, WhisperOptions, WhisperRecognizer, Window};
+
+/// What the app says (once) when no model is installed.
+pub const NO_MODEL: &str = "no speech-to-text model installed; coaching on pacing only \
+     (scripts/install-whisper.sh installs one)";
 
 /// Audio kept per channel beyond the longest spurt, for the analysis lag.
 const KEEP_EXTRA_MS: u64 = 5_000;
+/// Audio handed to the recognizer on each side of a spurt, where the channel has it: the VAD cuts
+/// at the first and last loud frame, and Whisper misreads words whose onset or tail is clipped
+/// ("useless idiot" became "user seeded" on a cut espeak clip).
+pub const CONTEXT_MS: u64 = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SttError {
     #[error("speech-to-text model {path}: {reason}")]
     Model { path: PathBuf, reason: String },
-    #[error("speech-to-text failed on {speaker} speech at {at_ms} ms: {reason}")]
+    #[error("speech-to-text failed on {speaker} speech at {at_ms} ms: {source}")]
     Recognize {
         speaker: &'static str,
         at_ms: Ms,
-        reason: String,
+        source: RecognizeError,
     },
-    #[error("this build has no local speech-to-text engine; coaching uses audio pacing alone")]
-    NotBuilt,
+    #[error(transparent)]
+    Audio(#[from] crate::sources::audio::AudioError),
 }
+
+/// Why a recognizer gave no text for a stretch of audio.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RecognizeError(pub String);
 
 /// A local recognizer: mono samples in -1..=1 at `sample_rate` to text.
 pub trait Recognizer: Send {
-    fn transcribe(&mut self, samples: &[f32], sample_rate: u32) -> Result<String, String>;
+    fn transcribe(&mut self, samples: &[f32], sample_rate: u32) -> Result<String, RecognizeError>;
 }
 
 /// One channel's audio and its recognizer.
@@ -89,9 +107,13 @@ impl Transcriber {
         }
         let rate = u64::from(self.sample_rate);
         let (from, to) = (start_ms * rate / 1000, end_ms * rate / 1000);
-        if from < self.first_sample || to > self.first_sample + self.audio.len() as u64 {
+        let kept_end = self.first_sample + self.audio.len() as u64;
+        if from < self.first_sample || to > kept_end {
             return Ok(None);
         }
+        let context = CONTEXT_MS * rate / 1000;
+        let from = from.saturating_sub(context).max(self.first_sample);
+        let to = (to + context).min(kept_end);
         let (a, b) = (
             (from - self.first_sample) as usize,
             (to - self.first_sample) as usize,
@@ -101,10 +123,10 @@ impl Transcriber {
         let text = self
             .recognizer
             .transcribe(&self.scratch, self.sample_rate)
-            .map_err(|reason| SttError::Recognize {
+            .map_err(|source| SttError::Recognize {
                 speaker: self.speaker.as_str(),
                 at_ms: *start_ms,
-                reason,
+                source,
             })?;
         let text = text.trim();
         if text.is_empty() {
@@ -118,23 +140,6 @@ impl Transcriber {
             is_final: true,
         })))
     }
-}
-
-/// The recognizer for a model file, or None (with `NO_MODEL` to show) when none is set.
-pub fn recognizer_for(
-    model: Option<&std::path::Path>,
-) -> Result<Option<Box<dyn Recognizer>>, SttError> {
-    let Some(path) = model else {
-        return Ok(None);
-    };
-    if !path.is_file() {
-        return Err(SttError::Model {
-            path: path.to_path_buf(),
-            reason: "no such file".into(),
-        });
-    }
-    // No local engine is built in yet (see the module note); a model file cannot be used.
-    Err(SttError::NotBuilt)
 }
 
 #[cfg(test)]

@@ -71,9 +71,10 @@ fn sample(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
 }
 
-/// What the engine alone says about the same transcript: the reference the UI must match.
+/// What the engine alone says about the same transcript, with the language model the app uses
+/// (when it is installed): the reference the UI must match.
 fn engine_nudges(path: &Path) -> Vec<(u32, String)> {
-    let mut engine = Engine::new(Arc::new(Playbook::builtin()));
+    let mut engine = parley::models::coach(Arc::new(Playbook::builtin())).engine();
     let mut out = Vec::new();
     for e in replay::read(path).unwrap() {
         for o in engine.feed(&e) {

@@ -54,7 +54,7 @@ impl Engine {
                 // Embeddings for every recent line, or the comparison is lopsided.
                 Some((m, e)) if embeddings.len() == recent.len() => {
                     m.paraphrase(&c.paraphrase, &rules, &recent, &embeddings, &u.text, e)
-                        >= m.paraphrase_threshold()
+                        >= m.paraphrase_threshold(rules.is_paraphrase)
                 }
                 _ => rules.is_paraphrase,
             }

@@ -45,6 +45,9 @@ pub struct Binary {
     pub bias: f32,
     /// The probability at or above which the head says yes (chosen on held-out data).
     pub threshold: f32,
+    /// A lower bar when the word rules say yes too.
+    #[serde(default)]
+    pub threshold_with_rules: Option<f32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

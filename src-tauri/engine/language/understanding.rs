@@ -123,7 +123,9 @@ impl Understanding {
         }
     }
 
-    /// P(the agent's line restates the customer's recent concern).
+    /// P(the agent's line restates the customer's recent concern): the best of the recent turns
+    /// together and each turn alone (the heads were fitted on one concern at a time, and a
+    /// "thanks" after the complaint must not dilute it).
     pub fn paraphrase(
         &self,
         detector: &ParaphraseDetector,
@@ -140,22 +142,38 @@ impl Understanding {
         } else {
             agent_embedding.clone()
         };
-        let x = features::paraphrase(
-            detector,
-            rules,
-            &PairInputs {
-                customer,
-                customer_embeddings,
-                agent,
-                agent_embedding,
-                core_embedding: &core_embedding,
-            },
-        );
-        self.heads.paraphrase.probability(&[&x])
+        let score = |lines: &[&str], embeddings: &[Embedding], rules: &ParaphraseVerdict| {
+            let x = features::paraphrase(
+                detector,
+                rules,
+                &PairInputs {
+                    customer: lines,
+                    customer_embeddings: embeddings,
+                    agent,
+                    agent_embedding,
+                    core_embedding: &core_embedding,
+                },
+            );
+            self.heads.paraphrase.probability(&[&x])
+        };
+        let mut best = score(customer, customer_embeddings, rules);
+        if customer.len() > 1 && customer.len() == customer_embeddings.len() {
+            for (line, emb) in customer.iter().zip(customer_embeddings) {
+                let one = [*line];
+                let alone = detector.check(&one, agent);
+                best = best.max(score(&one, std::slice::from_ref(emb), &alone));
+            }
+        }
+        best
     }
 
-    pub fn paraphrase_threshold(&self) -> f32 {
-        self.heads.paraphrase.threshold
+    /// The probability needed, given whether the word rules saw a restatement too.
+    pub fn paraphrase_threshold(&self, rules_agree: bool) -> f32 {
+        let h = &self.heads.paraphrase;
+        match h.threshold_with_rules {
+            Some(t) if rules_agree => t.min(h.threshold),
+            _ => h.threshold,
+        }
     }
 
     /// P(the agent's line names the customer's feeling or situation).

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use parley::desktop::ipc::OverlayState;
 use parley::desktop::replay;
 use parley::desktop::session::{self, Op, SessionError, UiSink};
-use parley::engine::{CallState, Engine, Nudge, Output, Playbook};
+use parley::engine::{CallState, Nudge, Output, Playbook};
 use parley::store::{SessionFilter, Store};
 use tokio::sync::watch;
 

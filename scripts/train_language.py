@@ -315,6 +315,9 @@ def pairs(parley, data, dims):
     strat = y.astype(int)
     names = [f"emb{i}" for i in range(dims)] + ACKNOWLEDGE_FEATURES
     ack, ack_report = binary_head(x, y, w, strat, 2.0, 0.95, names)
+    # Out of fold every threshold from 0.3 up is precise on these pairs; on whole sample calls
+    # instruction lines scored 0.3-0.5, so the bar sits at an even chance at least.
+    ack["threshold"] = max(ack["threshold"], 0.5)
     return para, ack, {"paraphrase out-of-fold": para_report, "acknowledge out-of-fold": ack_report,
                        "rows": {"paraphrase own": n_own, "paraphrase mrpc": n_mrpc,
                                 "acknowledge": len(ack_rows)}}

@@ -166,7 +166,24 @@ impl Replay {
 /// Replays a whole file as fast as possible through the call runtime (not saved) and returns
 /// every output (for tests and tools).
 pub fn replay_file(path: &Path, playbook: Arc<Playbook>) -> Result<Vec<Output>, ReplayError> {
-    let mut runtime = crate::call::Runtime::new(playbook, None, "replay");
+    replay_through(path, crate::call::Runtime::new(playbook, None, "replay"))
+}
+
+/// The same replay with language judged by the word rules alone.
+pub fn replay_file_word_rules(
+    path: &Path,
+    playbook: Arc<Playbook>,
+) -> Result<Vec<Output>, ReplayError> {
+    replay_through(
+        path,
+        crate::call::Runtime::new(playbook, None, "replay").word_rules_only(),
+    )
+}
+
+fn replay_through(
+    path: &Path,
+    mut runtime: crate::call::Runtime,
+) -> Result<Vec<Output>, ReplayError> {
     let source = crate::call::Source::labelled(
         crate::sources::SourceKind::Replay,
         format!("replay:{}", path.display()),

@@ -1,8 +1,9 @@
 //! Golden replays: each sample call and the ticks and nudges it must produce.
 //!
-//! Expected timelines live in tests/golden/<sample>.txt, one moment per line:
-//! `tick ITEM mm:ss` or `nudge RULE mm:ss`; `#` starts a comment. Times match within
-//! TOLERANCE_MS; every expected line must appear and nothing else may.
+//! Expected timelines live in tests/golden/<sample>.txt (language judged by the word rules) and
+//! tests/golden/model/<sample>.txt (with the language model, as the app runs when it is
+//! installed), one moment per line: `tick ITEM mm:ss` or `nudge RULE mm:ss`; `#` starts a
+//! comment. Times match within TOLERANCE_MS; every expected line must appear and nothing else may.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -56,9 +57,19 @@ fn parse_expected(path: &Path) -> Vec<Moment> {
         .collect()
 }
 
-fn actual(sample: &Path) -> Vec<Moment> {
-    let outputs = parley::replay::replay_file(sample, Arc::new(Playbook::builtin()))
-        .unwrap_or_else(|e| panic!("replay of {} failed: {e}", sample.display()));
+#[derive(Clone, Copy, PartialEq)]
+enum Language {
+    WordRules,
+    Model,
+}
+
+fn actual(sample: &Path, language: Language) -> Vec<Moment> {
+    let playbook = Arc::new(Playbook::builtin());
+    let outputs = match language {
+        Language::WordRules => parley::replay::replay_file_word_rules(sample, playbook),
+        Language::Model => parley::replay::replay_file(sample, playbook),
+    }
+    .unwrap_or_else(|e| panic!("replay of {} failed: {e}", sample.display()));
     outputs
         .iter()
         .filter_map(|o| match o {
@@ -78,11 +89,24 @@ fn actual(sample: &Path) -> Vec<Moment> {
 }
 
 fn check(sample: &str) {
+    check_with(sample, Language::WordRules);
+    if parley::models::shared_embedder().is_some() {
+        check_with(sample, Language::Model);
+    } else {
+        eprintln!("SKIPPED the model golden of {sample}: language model not installed");
+    }
+}
+
+fn check_with(sample: &str, language: Language) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sample_path = root.join("assets/samples").join(sample);
     let stem = sample.rsplit_once('.').map_or(sample, |(s, _)| s);
-    let expected = parse_expected(&root.join("tests/golden").join(format!("{stem}.txt")));
-    let got = actual(&sample_path);
+    let folder = match language {
+        Language::WordRules => "tests/golden".to_string(),
+        Language::Model => "tests/golden/model".to_string(),
+    };
+    let expected = parse_expected(&root.join(&folder).join(format!("{stem}.txt")));
+    let got = actual(&sample_path, language);
 
     let mut unmatched_got = got.clone();
     let mut missing = Vec::new();
@@ -100,7 +124,7 @@ fn check(sample: &str) {
     if !missing.is_empty() || !unmatched_got.is_empty() {
         let timeline: Vec<String> = got.iter().map(|m| m.to_string()).collect();
         panic!(
-            "{sample}: timeline differs from tests/golden/{stem}.txt\n  missing:    {}\n  unexpected: {}\n  actual timeline:\n    {}",
+            "{sample}: timeline differs from {folder}/{stem}.txt\n  missing:    {}\n  unexpected: {}\n  actual timeline:\n    {}",
             missing.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", "),
             unmatched_got.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", "),
             timeline.join("\n    ")

@@ -129,6 +129,8 @@ pub struct Runtime {
     call: Option<ActiveCall>,
     calls: u64,
     stats: Option<Arc<Stats>>,
+    /// Judge language with the word rules only, even when the language model is installed.
+    word_rules_only: bool,
 }
 
 impl Runtime {
@@ -144,6 +146,21 @@ impl Runtime {
             call: None,
             calls: 0,
             stats: None,
+            word_rules_only: false,
+        }
+    }
+
+    /// Calls from now on judge language with the playbook's word rules alone.
+    pub fn word_rules_only(mut self) -> Runtime {
+        self.word_rules_only = true;
+        self
+    }
+
+    fn new_engine(&self) -> crate::engine::Engine {
+        if self.word_rules_only {
+            crate::engine::Engine::new(self.playbook.clone())
+        } else {
+            crate::models::coach(self.playbook.clone()).engine()
         }
     }
 
@@ -366,7 +383,7 @@ impl Runtime {
         let call = ActiveCall {
             id: self.calls,
             source: source.clone(),
-            engine: crate::models::coach(self.playbook.clone()).engine(),
+            engine: self.new_engine(),
             agent,
             started_at,
             writer,

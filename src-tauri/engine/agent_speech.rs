@@ -48,7 +48,19 @@ impl Engine {
                         .is_some_and(|s| s.find_in_words(w).is_some())
             }
         };
-        let restated = !self.kind_done(Detect::Paraphrase) && !recent.is_empty() && {
+        // Telling the customer what they must do ("you'd need to contact the courier"), with no
+        // frame or restatement opener, is instructions, not the concern handed back.
+        let (_, framed) = c.paraphrase.strip_frame(&u.text);
+        let instructs = !framed
+            && !c.paraphrase.opens_as_restatement(w)
+            && (c.paraphrase.instructs(&u.text)
+                || self
+                    .playbook
+                    .negative_phrasing
+                    .iter()
+                    .zip(&c.negative)
+                    .any(|(n, set)| n.fine_in_restatement && set.find_in_words(w).is_some()));
+        let restated = !self.kind_done(Detect::Paraphrase) && !recent.is_empty() && !instructs && {
             let rules = c.paraphrase.check(&recent, &u.text);
             match semantic {
                 // Embeddings for every recent line, or the comparison is lopsided.

@@ -32,6 +32,10 @@ pub struct ParaphraseConfig {
     /// an order phrase right after one is the customer's need restated, not an instruction.
     #[serde(default)]
     pub restatement_openers: Vec<String>,
+    /// Verbs that, opening a sentence, tell the customer what to do ("Put in the new address"):
+    /// instructions, not the concern handed back.
+    #[serde(default)]
+    pub instruction_verbs: Vec<String>,
     /// Fewest content words the restatement must carry once the frame is set aside.
     pub min_content_words: usize,
     /// Score needed with a frame or check-back, and without one.
@@ -78,6 +82,15 @@ impl ParaphraseDetector {
             check_backs: Lexicon::new(&config.check_backs)?,
             fillers: Lexicon::new(&config.frame_fillers)?,
             synonyms,
+        })
+    }
+
+    /// Some sentence of the line opens with an instruction verb.
+    pub fn instructs(&self, text: &str) -> bool {
+        let t = super::text::tokens(text);
+        t.iter().enumerate().any(|(i, tok)| {
+            (i == 0 || t[i - 1].clause != tok.clause)
+                && self.config.instruction_verbs.iter().any(|v| v == &tok.word)
         })
     }
 

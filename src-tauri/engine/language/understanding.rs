@@ -10,6 +10,7 @@ use super::heads::{Heads, HeadsError};
 use super::paraphrase::{ParaphraseDetector, ParaphraseVerdict};
 use super::phrases::{PhraseError, PhraseSet};
 use super::semantic::{Embedder, Embedding};
+use super::text::{is_stopword, words};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UnderstandingError {
@@ -35,6 +36,13 @@ pub struct Understanding {
     heads: Arc<Heads>,
     grammar: Grammar,
 }
+
+/// A restatement carries at most this many times the content words of the longest recent
+/// customer line (counted from at least MIN_CONCERN_CONTENT).
+const MAX_RESTATEMENT_RATIO: usize = 2;
+const MIN_CONCERN_CONTENT: usize = 6;
+/// Replies longer than this are acknowledgements only with the feeling words in them.
+const LONG_REPLY_WORDS: usize = 40;
 
 /// A short quote of the line for a nudge's reason.
 fn cue_of(text: &str) -> String {
@@ -136,6 +144,17 @@ impl Understanding {
         agent_embedding: &Embedding,
     ) -> f32 {
         let (core, framed) = detector.strip_frame(agent);
+        // A restatement hands the concern back in about as many words; a line several times
+        // longer than anything the customer said is an explanation or instructions.
+        let content = |w: &[String]| w.iter().filter(|x| !is_stopword(x)).count();
+        let longest = customer
+            .iter()
+            .map(|c| content(&words(c)))
+            .max()
+            .unwrap_or(0);
+        if content(&core) > MAX_RESTATEMENT_RATIO * longest.max(MIN_CONCERN_CONTENT) {
+            return 0.0;
+        }
         let core_embedding = if framed && !core.is_empty() {
             self.embed(&core.join(" "))
                 .unwrap_or_else(|| agent_embedding.clone())
@@ -184,6 +203,12 @@ impl Understanding {
         agent: &str,
         agent_embedding: &Embedding,
     ) -> f32 {
+        // A long explanation is judged by whether it carries the feeling words too: the head
+        // was fitted on replies of a sentence or two.
+        let w = words(agent);
+        if w.len() > LONG_REPLY_WORDS && phrases.find_in_words(&w).is_none() {
+            return 0.0;
+        }
         let x = features::acknowledge(phrases, customer_embeddings, agent, agent_embedding);
         self.heads
             .acknowledge

@@ -164,7 +164,12 @@ pub fn spawn_with_inbox(
         runtime,
         call: Call::Idle,
         idle_checklist: Vec::new(),
-        notice: None,
+        // Loaded now rather than at the first call; the person learns once if it is missing.
+        notice: crate::models::shared_embedder().is_none().then(|| {
+            "language model not installed: language nudges use the word rules only \
+             (run scripts/install-models.sh)"
+                .to_string()
+        }),
         replay_label: String::new(),
         seq: 0,
         generation: 0,

@@ -36,6 +36,8 @@ export DISPLAY=":$num"
 openbox >/dev/null 2>&1 &
 pids+=($!)
 
+# The app runs with the installed models (scripts/install-models.sh), as a user's does.
+export PARLEY_MODELS_DIR="${PARLEY_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/parley/models}"
 # Each run starts from empty settings and an empty session file.
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" PARLEY_DB="$work/parley.db"
 export PARLEY_PICK_FILE="$root/assets/samples/venting-customer.jsonl"

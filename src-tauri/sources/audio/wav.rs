@@ -61,30 +61,13 @@ fn for_each_block(
 /// Voice events of a stereo file, and its length in ms.
 pub fn analyze_stereo(path: &Path) -> Result<(Vec<Event>, u64), AudioError> {
     let reader = open(path)?;
-    let spec = reader.spec();
-    let channels = usize::from(spec.channels);
-    if channels < 2 {
-        return Err(AudioError::Mono(path.to_path_buf()));
-    }
-    let mut agent = ChannelAnalyzer::new(Speaker::Agent, spec.sample_rate);
-    let mut customer = ChannelAnalyzer::new(Speaker::Customer, spec.sample_rate);
+    let rate = reader.spec().sample_rate;
+    let mut agent = ChannelAnalyzer::new(Speaker::Agent, rate);
+    let mut customer = ChannelAnalyzer::new(Speaker::Customer, rate);
     let mut events = Vec::new();
-    let (mut left, mut right) = (Vec::with_capacity(BLOCK), Vec::with_capacity(BLOCK));
-    // Blocks are a multiple of any channel count up to 8 only by luck; carry a partial frame.
-    let mut carry: Vec<f32> = Vec::with_capacity(channels);
-    for_each_block(path, reader, |block| {
-        left.clear();
-        right.clear();
-        for &s in block {
-            carry.push(s);
-            if carry.len() == channels {
-                left.push(carry[0]);
-                right.push(carry[1]);
-                carry.clear();
-            }
-        }
-        agent.push(&left, &mut events);
-        customer.push(&right, &mut events);
+    stereo_blocks(path, reader, |left, right| {
+        agent.push(left, &mut events);
+        customer.push(right, &mut events);
     })?;
     agent.finish(&mut events);
     customer.finish(&mut events);
@@ -94,23 +77,9 @@ pub fn analyze_stereo(path: &Path) -> Result<(Vec<Event>, u64), AudioError> {
 /// Voice events of one speaker's file (several channels are averaged), and its length in ms.
 pub fn analyze_mono(path: &Path, speaker: Speaker) -> Result<(Vec<Event>, u64), AudioError> {
     let reader = open(path)?;
-    let spec = reader.spec();
-    let channels = usize::from(spec.channels.max(1));
-    let mut analyzer = ChannelAnalyzer::new(speaker, spec.sample_rate);
+    let mut analyzer = ChannelAnalyzer::new(speaker, reader.spec().sample_rate);
     let mut events = Vec::new();
-    let mut mixed = Vec::with_capacity(BLOCK);
-    let mut carry: Vec<f32> = Vec::with_capacity(channels);
-    for_each_block(path, reader, |block| {
-        mixed.clear();
-        for &s in block {
-            carry.push(s);
-            if carry.len() == channels {
-                mixed.push(carry.iter().sum::<f32>() / channels as f32);
-                carry.clear();
-            }
-        }
-        analyzer.push(&mixed, &mut events);
-    })?;
+    mono_blocks(path, reader, |mixed| analyzer.push(mixed, &mut events))?;
     analyzer.finish(&mut events);
     Ok((events, analyzer.position_ms()))
 }
@@ -122,13 +91,26 @@ pub fn spec(path: &Path) -> Result<hound::WavSpec, AudioError> {
 
 /// Streams a stereo file as blocks of (left, right) samples, for paths that need the audio itself
 /// (speech-to-text) as well as the voice events.
-pub fn stream_stereo(path: &Path, mut sink: impl FnMut(&[f32], &[f32])) -> Result<(), AudioError> {
-    let reader = open(path)?;
+pub fn stream_stereo(path: &Path, sink: impl FnMut(&[f32], &[f32])) -> Result<(), AudioError> {
+    stereo_blocks(path, open(path)?, sink)
+}
+
+/// Streams one speaker's file as blocks of mono samples (several channels are averaged).
+pub fn stream_mono(path: &Path, sink: impl FnMut(&[f32])) -> Result<(), AudioError> {
+    mono_blocks(path, open(path)?, sink)
+}
+
+fn stereo_blocks(
+    path: &Path,
+    reader: Reader,
+    mut sink: impl FnMut(&[f32], &[f32]),
+) -> Result<(), AudioError> {
     let channels = usize::from(reader.spec().channels);
     if channels < 2 {
         return Err(AudioError::Mono(path.to_path_buf()));
     }
     let (mut left, mut right) = (Vec::with_capacity(BLOCK), Vec::with_capacity(BLOCK));
+    // Blocks are a multiple of any channel count up to 8 only by luck; carry a partial frame.
     let mut carry: Vec<f32> = Vec::with_capacity(channels);
     for_each_block(path, reader, |block| {
         left.clear();
@@ -145,9 +127,11 @@ pub fn stream_stereo(path: &Path, mut sink: impl FnMut(&[f32], &[f32])) -> Resul
     })
 }
 
-/// Streams one speaker's file as blocks of mono samples (several channels are averaged).
-pub fn stream_mono(path: &Path, mut sink: impl FnMut(&[f32])) -> Result<(), AudioError> {
-    let reader = open(path)?;
+fn mono_blocks(
+    path: &Path,
+    reader: Reader,
+    mut sink: impl FnMut(&[f32]),
+) -> Result<(), AudioError> {
     let channels = usize::from(reader.spec().channels.max(1));
     let mut mixed = Vec::with_capacity(BLOCK);
     let mut carry: Vec<f32> = Vec::with_capacity(channels);

@@ -17,6 +17,9 @@ struct AgentReading {
     acknowledged: bool,
     /// The line restates the customer's recent concern (only judged while Paraphrase is open).
     restated: bool,
+    /// The line is shaped as the customer's words handed back: a frame, a check-back or a
+    /// restatement opener ("so you ...").
+    hands_back: bool,
 }
 
 impl Engine {
@@ -50,9 +53,9 @@ impl Engine {
         };
         // Telling the customer what they must do ("you'd need to contact the courier"), with no
         // frame or restatement opener, is instructions, not the concern handed back.
-        let (_, framed) = c.paraphrase.strip_frame(&u.text);
-        let instructs = !framed
-            && !c.paraphrase.opens_as_restatement(w)
+        let hands_back =
+            c.paraphrase.strip_frame(&u.text).1 || c.paraphrase.opens_as_restatement(w);
+        let instructs = !hands_back
             && (c.paraphrase.instructs(&u.text)
                 || self
                     .playbook
@@ -74,6 +77,7 @@ impl Engine {
         AgentReading {
             acknowledged,
             restated,
+            hands_back,
         }
     }
 
@@ -93,6 +97,7 @@ impl Engine {
         let AgentReading {
             acknowledged,
             restated,
+            hands_back,
         } = self.read_agent_line(u, w);
         if acknowledged {
             self.counters.acknowledgements += 1;
@@ -156,11 +161,8 @@ impl Engine {
             }
         }
 
-        // A frame or check-back marks the line as the customer's words handed back.
-        let restating = restated
-            || self.compiled.paraphrase.strip_frame(&u.text).1
-            || self.compiled.paraphrase.opens_as_restatement(w);
-        self.negative_phrasing(w, restating, at, &when, candidates);
+        // Order phrases are fine inside a restatement, or a line shaped as one.
+        self.negative_phrasing(w, restated || hands_back, at, &when, candidates);
 
         if let Some(phrase) = self.compiled.follow_up.find_in_words(w) {
             let promise = FollowUp {

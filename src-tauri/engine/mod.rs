@@ -210,11 +210,6 @@ impl Engine {
         }
     }
 
-    /// The language model in use, or None when the word rules alone judge language.
-    pub fn understanding(&self) -> Option<String> {
-        self.compiled.understanding.as_ref().map(|u| u.describe())
-    }
-
     pub fn playbook(&self) -> &Playbook {
         &self.playbook
     }

@@ -122,10 +122,9 @@ pub fn pairs(
             .collect::<Result<Vec<_>, _>>()?;
         let agent_emb = embed(embedder, agent, input, *line)?;
         let (core, framed) = detector.strip_frame(agent);
-        let core_emb = if framed && !core.is_empty() {
-            embed(embedder, &core.join(" "), input, *line)?
-        } else {
-            agent_emb.clone()
+        let core_emb = match features::core_text(&core, framed) {
+            Some(text) => embed(embedder, &text, input, *line)?,
+            None => agent_emb.clone(),
         };
         let rules = detector.check(&customer, agent);
         let row = PairRow {

@@ -90,6 +90,15 @@ fn name_of(p: &Path) -> String {
 const TRAINED_OLID: &str = "olid_train.tsv";
 const TRAINED_MRPC: &str = "mrpc_train.txt";
 
+/// A measured file's name, saying which part was left out of training.
+fn held_out_label(name: &str, trained_on: bool, ids: &str) -> String {
+    if trained_on {
+        format!("{name}, {ids} ending 7-9 (not trained on)")
+    } else {
+        name.to_string()
+    }
+}
+
 /// Runs every evaluation the folders have data for: `data` (the shared evaluation data) and
 /// `own` (the project's call-centre dev sets, `*_dev.tsv`). Every example goes through engines
 /// from `coach`, the way a call would.
@@ -145,11 +154,7 @@ pub fn run(
                 .iter()
                 .filter(|e| !trained_on || olid::held_out(e))
                 .collect();
-            let label = if trained_on {
-                format!("{name}, ids ending 7-9 (not trained on)")
-            } else {
-                name.clone()
-            };
+            let label = held_out_label(&name, trained_on, "ids");
             report.boundary.push(olid::evaluate(&label, &held, coach));
         } else if lower.starts_with("mrpc") && lower.ends_with(".txt") {
             let pairs = mrpc::read(&path)?;
@@ -159,11 +164,7 @@ pub fn run(
                 .enumerate()
                 .filter(|(_, p)| !trained_on || mrpc::held_out(p))
                 .collect();
-            let label = if trained_on {
-                format!("{name}, first ids ending 7-9 (not trained on)")
-            } else {
-                name.clone()
-            };
+            let label = held_out_label(&name, trained_on, "first ids");
             report.paraphrase.push(mrpc::evaluate(&label, &held, coach));
         }
     }

@@ -35,11 +35,7 @@ pub fn climbs(coach: &Coach, text: &str) -> bool {
 
 pub fn hear(coach: &Coach, text: &str) -> Heard {
     let mut engine = coach.engine();
-    engine.feed(&Event::CallStarted {
-        at_ms: 0,
-        agent: None,
-        customer_name: None,
-    });
+    start(&mut engine);
     let out = engine.feed(&Event::Utterance(utterance(Speaker::Customer, text, 1000)));
     Heard {
         climbed: out
@@ -89,11 +85,7 @@ pub struct Reply {
 
 pub fn reply(coach: &Coach, customer: &[&str], agent: &str) -> Reply {
     let mut engine = coach.engine();
-    engine.feed(&Event::CallStarted {
-        at_ms: 0,
-        agent: None,
-        customer_name: None,
-    });
+    start(&mut engine);
     let mut at = 1000;
     for line in customer {
         let u = utterance(Speaker::Customer, line, at);

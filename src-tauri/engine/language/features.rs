@@ -173,6 +173,12 @@ fn numbers(w: &[String]) -> Vec<&str> {
         .collect()
 }
 
+/// The text whose embedding is the line's core: its words without the frame, when a frame was
+/// set aside and something is left; None means the whole line's embedding serves.
+pub fn core_text(core: &[String], framed: bool) -> Option<String> {
+    (framed && !core.is_empty()).then(|| core.join(" "))
+}
+
 /// The paraphrase head's inputs; see `PARAPHRASE_FEATURES`.
 pub fn paraphrase(
     detector: &ParaphraseDetector,

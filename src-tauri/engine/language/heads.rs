@@ -2,6 +2,8 @@
 //! and the grammar features, fitted offline by scripts/train_language.py and committed as
 //! assets/models/language-heads.json. Reading them is pure (the file is compiled in).
 
+use std::sync::{Arc, OnceLock};
+
 use serde::Deserialize;
 
 use super::features::{ACKNOWLEDGE_FEATURES, BOUNDARY_FEATURES, PARAPHRASE_FEATURES};
@@ -106,11 +108,15 @@ impl Multiclass {
     }
 
     pub fn probability_of(&self, class: &str, parts: &[&[f32]]) -> f32 {
-        let p = self.probabilities(parts);
+        self.class_probability(&self.probabilities(parts), class)
+    }
+
+    /// One class's share of `probabilities` already computed (0 for a class the head lacks).
+    pub fn class_probability(&self, probabilities: &[f32], class: &str) -> f32 {
         self.classes
             .iter()
             .position(|c| c == class)
-            .and_then(|i| p.get(i).copied())
+            .and_then(|i| probabilities.get(i).copied())
             .unwrap_or(0.0)
     }
 }
@@ -191,9 +197,12 @@ impl Heads {
         Ok(h)
     }
 
-    /// The heads this build ships.
-    pub fn builtin() -> Result<Heads, HeadsError> {
-        Heads::parse(BUILTIN)
+    /// The heads this build ships, parsed once per process (every call's engine shares them).
+    pub fn builtin() -> Result<Arc<Heads>, HeadsError> {
+        static PARSED: OnceLock<Result<Arc<Heads>, HeadsError>> = OnceLock::new();
+        PARSED
+            .get_or_init(|| Heads::parse(BUILTIN).map(Arc::new))
+            .clone()
     }
 }
 

@@ -68,7 +68,7 @@ impl Understanding {
         }
         Ok(Understanding {
             embedder,
-            heads: Arc::new(heads),
+            heads,
             grammar: Grammar::new(abuse)?,
         })
     }
@@ -86,15 +86,8 @@ impl Understanding {
         let g = self.grammar.boundary(text, rules);
         let head = &self.heads.boundary;
         let p = head.model.probabilities(&[emb.as_slice(), &g]);
-        let of = |class: &str| {
-            head.model
-                .classes
-                .iter()
-                .position(|c| c == class)
-                .and_then(|i| p.get(i).copied())
-                .unwrap_or(0.0)
-        };
-        let (abuse, venting) = (of("abuse"), of("venting"));
+        let abuse = head.model.class_probability(&p, "abuse");
+        let venting = head.model.class_probability(&p, "venting");
         let rules_abuse = matches!(rules, AbuseVerdict::Abuse { .. });
         let needed = if rules_abuse {
             head.abuse_threshold
@@ -155,12 +148,9 @@ impl Understanding {
         if content(&core) > MAX_RESTATEMENT_RATIO * longest.max(MIN_CONCERN_CONTENT) {
             return 0.0;
         }
-        let core_embedding = if framed && !core.is_empty() {
-            self.embed(&core.join(" "))
-                .unwrap_or_else(|| agent_embedding.clone())
-        } else {
-            agent_embedding.clone()
-        };
+        let core_embedding = features::core_text(&core, framed)
+            .and_then(|text| self.embed(&text))
+            .unwrap_or_else(|| agent_embedding.clone());
         let score = |lines: &[&str], embeddings: &[Embedding], rules: &ParaphraseVerdict| {
             let x = features::paraphrase(
                 detector,

@@ -41,6 +41,11 @@ struct Rig {
 }
 
 fn rig() -> Rig {
+    rig_with(None)
+}
+
+/// A session on a fresh store; `inbox` links it to an endpoint as the app does.
+fn rig_with(inbox: Option<parley::sources::ingest::Inbox>) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("parley.db")).unwrap();
     let (latest, rx) = watch::channel(None);
@@ -57,7 +62,7 @@ fn rig() -> Rig {
         theme: "dark".into(),
         dock: "right".into(),
     };
-    let handle = session::spawn(config, Ok(store.clone()), sink.clone());
+    let handle = session::spawn_with_inbox(config, Ok(store.clone()), sink.clone(), inbox);
     Rig {
         handle,
         sink,
@@ -258,24 +263,14 @@ async fn a_call_pushed_to_the_endpoint_shows_on_the_overlay_and_is_saved() {
     use parley::sources::ingest::{self, IngestConfig, LinkOptions};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("parley.db")).unwrap();
-    let (latest, mut rx) = watch::channel(None);
-    let sink = Arc::new(Recorder {
-        latest,
-        states: Mutex::default(),
-        urgent: Mutex::default(),
-        saved: Mutex::default(),
-    });
-    let config = session::Config {
-        playbook: Arc::new(Playbook::builtin()),
-        agent: "Test Agent".into(),
-        expanded: true,
-        theme: "dark".into(),
-        dock: "right".into(),
-    };
     let (link, inbox) = ingest::link(&LinkOptions::default());
-    let handle = session::spawn_with_inbox(config, Ok(store.clone()), sink.clone(), Some(inbox));
+    let Rig {
+        handle,
+        sink,
+        mut rx,
+        store,
+        _dir,
+    } = rig_with(Some(inbox));
     let token = "desktop-endpoint-token-0123456789";
     let mut ingest_config = IngestConfig::new(token.into());
     ingest_config.addr = "127.0.0.1:0".parse().unwrap();

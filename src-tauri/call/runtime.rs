@@ -131,6 +131,8 @@ pub struct Runtime {
     stats: Option<Arc<Stats>>,
     /// Judge language with the word rules only, even when the language model is installed.
     word_rules_only: bool,
+    /// The playbook compiled once (with the language model), made at the first call.
+    coach: std::sync::OnceLock<crate::engine::Coach>,
 }
 
 impl Runtime {
@@ -147,21 +149,27 @@ impl Runtime {
             calls: 0,
             stats: None,
             word_rules_only: false,
+            coach: std::sync::OnceLock::new(),
         }
     }
 
     /// Calls from now on judge language with the playbook's word rules alone.
     pub fn word_rules_only(mut self) -> Runtime {
         self.word_rules_only = true;
+        self.coach = std::sync::OnceLock::new();
         self
     }
 
     fn new_engine(&self) -> crate::engine::Engine {
-        if self.word_rules_only {
-            crate::engine::Engine::new(self.playbook.clone())
-        } else {
-            crate::models::coach(self.playbook.clone()).engine()
-        }
+        self.coach
+            .get_or_init(|| {
+                if self.word_rules_only {
+                    crate::engine::Coach::new(self.playbook.clone())
+                } else {
+                    crate::models::coach(self.playbook.clone())
+                }
+            })
+            .engine()
     }
 
     pub fn listen(&mut self, listener: Arc<dyn Listener>) {
@@ -176,6 +184,7 @@ impl Runtime {
     /// The playbook for calls that start from now on.
     pub fn set_playbook(&mut self, playbook: Arc<Playbook>) {
         self.playbook = playbook;
+        self.coach = std::sync::OnceLock::new();
     }
 
     pub fn playbook(&self) -> &Arc<Playbook> {

@@ -96,7 +96,13 @@ async fn run(
     loop {
         tokio::select! {
             biased;
-            _ = &mut stop => break,
+            _ = &mut stop => {
+                // What sources queued before the stop (a capture's call end) is still fed.
+                while let Ok(sub) = inbox.rx.try_recv() {
+                    runtime.submit(sub);
+                }
+                break;
+            }
             sub = inbox.rx.recv() => match sub {
                 // The store calls at a call's start and end wait briefly for the writer thread.
                 Some(sub) => {

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use serde::Deserialize;
 
 use super::features::{ACKNOWLEDGE_FEATURES, BOUNDARY_FEATURES, PARAPHRASE_FEATURES};
+use super::neighbours::NEIGHBOUR_FEATURES;
 
 const BUILTIN: &str = include_str!("../../../assets/models/language-heads.json");
 
@@ -62,6 +63,15 @@ pub struct BoundaryHead {
     pub abuse_threshold_alone: f32,
     /// P(venting) at or above which the reply should acknowledge.
     pub venting_threshold: f32,
+    /// One bank row's nearness as the training script computed it, to check this build's.
+    #[serde(default)]
+    pub neighbours_check: Option<NeighbourCheck>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NeighbourCheck {
+    pub row: usize,
+    pub nearness: Vec<f32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -158,6 +168,11 @@ impl Heads {
     pub fn parse(json: &str) -> Result<Heads, HeadsError> {
         let h: Heads = serde_json::from_str(json).map_err(|e| HeadsError::Parse(e.to_string()))?;
         let b = &h.boundary.model;
+        let boundary_features: Vec<&str> = BOUNDARY_FEATURES
+            .iter()
+            .chain(NEIGHBOUR_FEATURES)
+            .copied()
+            .collect();
         if b.classes.len() != b.weights.len() || b.classes.len() != b.bias.len() {
             return Err(HeadsError::Parse(
                 "boundary classes, weights and bias differ in length".into(),
@@ -170,7 +185,7 @@ impl Heads {
             check_features(
                 "boundary",
                 &b.features,
-                BOUNDARY_FEATURES,
+                &boundary_features,
                 true,
                 h.dimensions,
                 row.len(),
@@ -215,6 +230,24 @@ mod tests {
         let h = Heads::builtin().expect("the committed heads parse and match the features");
         assert_eq!(h.dimensions, 384);
         assert!(h.boundary.abuse_threshold > 0.0 && h.boundary.abuse_threshold < 1.0);
+    }
+
+    #[test]
+    fn builtin_example_bank_reads_as_the_training_script_wrote_it() {
+        use super::super::neighbours::ExampleBank;
+        let h = Heads::builtin().expect("heads");
+        let bank = ExampleBank::builtin().expect("the committed example bank parses");
+        assert_eq!(bank.dimensions(), h.dimensions);
+        let check = h.boundary.neighbours_check.as_ref().expect("a check row");
+        let row = bank.row(check.row).expect("the check row exists");
+        let ours = bank.nearness(&row);
+        for (a, b) in ours.iter().zip(&check.nearness) {
+            assert!(
+                (a - b).abs() < 1e-4,
+                "ours {ours:?}, script {:?}",
+                check.nearness
+            );
+        }
     }
 
     #[test]

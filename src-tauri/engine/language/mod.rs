@@ -4,6 +4,7 @@ pub mod abuse;
 pub mod features;
 pub mod heads;
 pub mod lexicon;
+pub mod neighbours;
 pub mod overlap;
 pub mod paraphrase;
 pub mod phrases;

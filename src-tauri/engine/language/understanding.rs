@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::abuse::{AbuseConfig, AbuseKind, AbuseVerdict};
 use super::features::{self, Grammar, PairInputs};
 use super::heads::{Heads, HeadsError};
+use super::neighbours::ExampleBank;
 use super::paraphrase::{ParaphraseDetector, ParaphraseVerdict};
 use super::phrases::{PhraseError, PhraseSet};
 use super::semantic::{Embedder, Embedding};
@@ -34,6 +35,7 @@ pub struct BoundaryReading {
 pub struct Understanding {
     embedder: Arc<dyn Embedder>,
     heads: Arc<Heads>,
+    examples: Arc<ExampleBank>,
     grammar: Grammar,
 }
 
@@ -60,6 +62,13 @@ impl Understanding {
         abuse: &AbuseConfig,
     ) -> Result<Understanding, UnderstandingError> {
         let heads = Heads::builtin()?;
+        let examples = ExampleBank::builtin()?;
+        if examples.dimensions() != heads.dimensions {
+            return Err(UnderstandingError::Dimensions {
+                heads: heads.dimensions,
+                embedder: examples.dimensions(),
+            });
+        }
         if heads.dimensions != embedder.dimensions() {
             return Err(UnderstandingError::Dimensions {
                 heads: heads.dimensions,
@@ -69,6 +78,7 @@ impl Understanding {
         Ok(Understanding {
             embedder,
             heads,
+            examples,
             grammar: Grammar::new(abuse)?,
         })
     }
@@ -85,7 +95,8 @@ impl Understanding {
     pub fn boundary(&self, text: &str, emb: &Embedding, rules: &AbuseVerdict) -> BoundaryReading {
         let g = self.grammar.boundary(text, rules);
         let head = &self.heads.boundary;
-        let p = head.model.probabilities(&[emb.as_slice(), &g]);
+        let near = self.examples.nearness(emb);
+        let p = head.model.probabilities(&[emb.as_slice(), &g, &near]);
         let abuse = head.model.class_probability(&p, "abuse");
         let venting = head.model.class_probability(&p, "venting");
         let rules_abuse = matches!(rules, AbuseVerdict::Abuse { .. });

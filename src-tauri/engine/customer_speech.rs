@@ -1,7 +1,8 @@
 //! Rules on what the customer says: abuse versus venting, escalation requests, hot buttons,
 //! and the concern the agent should restate.
 
-use super::agent_speech::contains_phrase;
+use super::language::intent::INTENT_CLASSES;
+use super::language::understanding::cue_of;
 use super::language::AbuseVerdict;
 use super::nudges::Candidate;
 use super::output::{Output, Rule};
@@ -65,26 +66,33 @@ impl Engine {
             AbuseVerdict::Clean => {}
         }
 
-        let escalation = self
-            .playbook
-            .escalation
-            .iter()
-            .zip(&self.compiled.escalation)
-            .find_map(|(kind, set)| {
-                let (at, phrase) = set.find_position(w)?;
-                let excepted = kind.except.iter().any(|e| contains_phrase(w, e));
-                // "I'm not going to cancel" asks for nothing.
-                let lookback = self.playbook.language.abuse.negation_lookback_words;
-                let negated = w[at.saturating_sub(lookback)..at].iter().any(|x| {
-                    self.playbook
-                        .language
-                        .abuse
-                        .negations
-                        .iter()
-                        .any(|n| n == x)
+        let rule = self.compiled.intent.check(w);
+        let (escalation, hot_button) = match (&self.compiled.understanding, &embedding) {
+            (Some(m), Some(e)) => {
+                let reading = m.intent(e, &rule, w.len());
+                let kinds = &self.playbook.escalation;
+                let heard = reading.escalation.and_then(|(id, _)| {
+                    let i = kinds.iter().position(|k| k.id == id)?;
+                    let phrase = match &rule.escalation {
+                        Some((j, p)) if *j == i => p.clone(),
+                        _ => cue_of(&u.text),
+                    };
+                    Some((i, phrase))
                 });
-                (!excepted && !negated).then(|| (kind, phrase.to_string()))
-            });
+                // A team's own escalation kind, which the head has no class for, stays with the
+                // phrase rules.
+                let own_kind = rule
+                    .escalation
+                    .clone()
+                    .filter(|(i, _)| !INTENT_CLASSES.contains(&kinds[*i].id.as_str()));
+                let hot = reading
+                    .hot_button
+                    .then(|| rule.hot_button.clone().unwrap_or_else(|| cue_of(&u.text)));
+                (heard.or(own_kind), hot)
+            }
+            _ => (rule.escalation.clone(), rule.hot_button.clone()),
+        };
+        let escalation = escalation.map(|(i, phrase)| (&self.playbook.escalation[i], phrase));
         if let Some((kind, phrase)) = escalation {
             self.escalation_requested = true;
             self.actions
@@ -99,7 +107,7 @@ impl Engine {
             candidates.push(c);
         }
 
-        if let Some(phrase) = self.compiled.hot_button.find_in_words(w) {
+        if let Some(phrase) = hot_button {
             candidates.push(Candidate::new(
                 &self.playbook,
                 Rule::HotButton,

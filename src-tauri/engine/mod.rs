@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use checklist::Checklist;
 use counters::Counters;
+use language::intent::IntentRules;
 use language::semantic::{Embedder, Embedding};
 use language::understanding::Understanding;
 use language::{AbuseDetector, ParaphraseDetector, PhraseSet};
@@ -44,7 +45,7 @@ struct Compiled {
     hot_button: PhraseSet,
     transfer: PhraseSet,
     boundary_stated: PhraseSet,
-    escalation: Vec<PhraseSet>,
+    intent: IntentRules,
     negative: Vec<PhraseSet>,
     abuse: AbuseDetector,
     paraphrase: ParaphraseDetector,
@@ -76,7 +77,9 @@ impl Compiled {
             hot_button: set(&p.phrases.hot_button),
             transfer: set(&p.phrases.transfer),
             boundary_stated: set(&p.phrases.boundary_stated),
-            escalation: p.escalation.iter().map(|e| set(&e.phrases)).collect(),
+            intent: IntentRules::new(p).unwrap_or_else(|_| {
+                IntentRules::new(&Playbook::builtin()).expect("built-in escalation lists compile")
+            }),
             negative: p
                 .negative_phrasing
                 .iter()

@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use super::EvalError;
 use crate::engine::language::features::{self, Grammar, PairInputs};
+use crate::engine::language::intent::{self, IntentRules};
 use crate::engine::language::semantic::{Embedder, Embedding};
+use crate::engine::language::text::words;
 use crate::engine::language::{AbuseDetector, ParaphraseDetector, PhraseSet};
 use crate::engine::Playbook;
 
@@ -21,6 +23,7 @@ struct LineRow<'a> {
     id: &'a str,
     emb: &'a [f32],
     grammar: Vec<f32>,
+    intent: Vec<f32>,
 }
 
 #[derive(Serialize)]
@@ -69,7 +72,7 @@ fn write_err(out: &Path, e: std::io::Error) -> EvalError {
     }
 }
 
-/// Writes the boundary inputs of every line; returns how many.
+/// Writes the boundary and intent inputs of every line; returns how many.
 pub fn lines(
     input: &Path,
     out: &Path,
@@ -80,6 +83,7 @@ pub fn lines(
         .map_err(|e| EvalError::Detector(e.to_string()))?;
     let grammar =
         Grammar::new(&playbook.language.abuse).map_err(|e| EvalError::Detector(e.to_string()))?;
+    let intents = IntentRules::new(playbook).map_err(|e| EvalError::Detector(e.to_string()))?;
     let file = std::fs::File::create(out).map_err(|e| write_err(out, e))?;
     let mut w = std::io::BufWriter::new(file);
     let rows = rows(input, 2)?;
@@ -91,6 +95,10 @@ pub fn lines(
             id: &cols[0],
             emb: emb.as_slice(),
             grammar: grammar.boundary(text, &verdict),
+            intent: {
+                let w = words(text);
+                intent::features(&intents.check(&w), w.len())
+            },
         };
         let json = serde_json::to_string(&row).map_err(|e| EvalError::Detector(e.to_string()))?;
         writeln!(w, "{json}").map_err(|e| write_err(out, e))?;

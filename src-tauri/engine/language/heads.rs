@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use serde::Deserialize;
 
 use super::features::{ACKNOWLEDGE_FEATURES, BOUNDARY_FEATURES, PARAPHRASE_FEATURES};
+use super::intent::{INTENT_CLASSES, INTENT_FEATURES, INTENT_NEIGHBOUR_FEATURES};
 use super::neighbours::NEIGHBOUR_FEATURES;
 
 const BUILTIN: &str = include_str!("../../../assets/models/language-heads.json");
@@ -74,6 +75,16 @@ pub struct NeighbourCheck {
     pub nearness: Vec<f32>,
 }
 
+/// What the customer asks for (see `intent.rs`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct IntentHead {
+    #[serde(flatten)]
+    pub model: Multiclass,
+    /// P(the most likely escalation kind) at or above which it is an escalation.
+    pub escalation_threshold: f32,
+    pub hot_button_threshold: f32,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Heads {
     pub embedder: String,
@@ -81,6 +92,7 @@ pub struct Heads {
     pub boundary: BoundaryHead,
     pub paraphrase: Binary,
     pub acknowledge: Binary,
+    pub intent: IntentHead,
     /// Where the training data came from, for the record.
     #[serde(default)]
     pub trained_on: Vec<String>,
@@ -200,6 +212,31 @@ impl Heads {
             h.dimensions,
             p.weights.len(),
         )?;
+        let i = &h.intent.model;
+        if i.classes.len() != i.weights.len()
+            || i.classes.len() != i.bias.len()
+            || i.classes.iter().zip(INTENT_CLASSES).any(|(a, b)| a != b)
+        {
+            return Err(HeadsError::Parse(format!(
+                "intent classes {:?}, expected {INTENT_CLASSES:?}",
+                i.classes
+            )));
+        }
+        let intent_features: Vec<&str> = INTENT_FEATURES
+            .iter()
+            .chain(INTENT_NEIGHBOUR_FEATURES)
+            .copied()
+            .collect();
+        for row in &i.weights {
+            check_features(
+                "intent",
+                &i.features,
+                &intent_features,
+                true,
+                h.dimensions,
+                row.len(),
+            )?;
+        }
         let a = &h.acknowledge;
         check_features(
             "acknowledge",

@@ -3,6 +3,7 @@
 pub mod abuse;
 pub mod features;
 pub mod heads;
+pub mod intent;
 pub mod lexicon;
 pub mod neighbours;
 pub mod overlap;

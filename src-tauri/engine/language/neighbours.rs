@@ -1,7 +1,7 @@
 //! Nearest written examples: how close a line sits to the project's own labelled call-centre
-//! lines of each boundary class. A linear head over the mean-pooled embedding misses insults
+//! lines of each class (boundary: ordinary, venting, abuse; intent: see `intent.rs`). A linear head over the mean-pooled embedding misses insults
 //! that carry no insulting word ("someone who wasn't born yesterday"); their nearest labelled
-//! neighbours do not. The bank (assets/models/boundary-examples.bin) is written by
+//! neighbours do not. The banks (assets/models/*-examples.bin) are written by
 //! scripts/train_language.py from the training lines' embeddings, int8 per row with a scale.
 //!
 //! Layout, little-endian: b"PXB1", u32 dims, u32 k, u32 classes, each class as u8 length +
@@ -10,13 +10,16 @@
 use std::sync::{Arc, OnceLock};
 
 use super::heads::HeadsError;
+use super::intent::INTENT_CLASSES;
 use super::semantic::Embedding;
 
-const BUILTIN: &[u8] = include_bytes!("../../../assets/models/boundary-examples.bin");
+const BOUNDARY: &[u8] = include_bytes!("../../../assets/models/boundary-examples.bin");
+const INTENT: &[u8] = include_bytes!("../../../assets/models/intent-examples.bin");
 const MAGIC: &[u8; 4] = b"PXB1";
 
 /// The boundary head's inputs after the grammar features, one per class, in this order.
 pub const NEIGHBOUR_FEATURES: &[&str] = &["near_ordinary", "near_venting", "near_abuse"];
+const BOUNDARY_CLASSES: &[&str] = &["ordinary", "venting", "abuse"];
 
 #[derive(Debug, Clone)]
 pub struct ExampleBank {
@@ -54,7 +57,8 @@ impl<'a> Reader<'a> {
 }
 
 impl ExampleBank {
-    pub fn parse(bytes: &[u8]) -> Result<ExampleBank, HeadsError> {
+    /// A bank whose classes are `expected`, in that order.
+    pub fn parse(bytes: &[u8], expected: &[&str]) -> Result<ExampleBank, HeadsError> {
         let mut r = Reader { bytes, at: 0 };
         if r.take(4, "the header")? != MAGIC {
             return Err(HeadsError::Parse("example bank: not a PXB1 file".into()));
@@ -62,10 +66,10 @@ impl ExampleBank {
         let dims = r.u32("the width")?;
         let k = r.u32("k")?;
         let n_classes = r.u32("the class count")?;
-        if dims == 0 || k == 0 || n_classes != NEIGHBOUR_FEATURES.len() {
+        if dims == 0 || k == 0 || n_classes != expected.len() {
             return Err(HeadsError::Parse(format!(
                 "example bank: width {dims}, k {k}, {n_classes} classes (need {})",
-                NEIGHBOUR_FEATURES.len()
+                expected.len()
             )));
         }
         let mut classes = Vec::with_capacity(n_classes);
@@ -75,7 +79,6 @@ impl ExampleBank {
                 .map_err(|_| HeadsError::Parse("example bank: class name not UTF-8".into()))?;
             classes.push(name.to_string());
         }
-        let expected = ["ordinary", "venting", "abuse"];
         if classes.iter().zip(expected).any(|(a, b)| a != b) {
             return Err(HeadsError::Parse(format!(
                 "example bank classes {classes:?}, expected {expected:?}"
@@ -131,11 +134,20 @@ impl ExampleBank {
         })
     }
 
-    /// The bank this build ships, parsed once per process.
+    /// The boundary head's bank this build ships, parsed once per process.
     pub fn builtin() -> Result<Arc<ExampleBank>, HeadsError> {
         static PARSED: OnceLock<Result<Arc<ExampleBank>, HeadsError>> = OnceLock::new();
         PARSED
-            .get_or_init(|| ExampleBank::parse(BUILTIN).map(Arc::new))
+            .get_or_init(|| ExampleBank::parse(BOUNDARY, BOUNDARY_CLASSES).map(Arc::new))
+            .clone()
+    }
+
+    /// The intent head's bank (customer lines asking for a manager, legal action, leaving, a
+    /// hot-button topic, their look-alikes and ordinary requests).
+    pub fn builtin_intent() -> Result<Arc<ExampleBank>, HeadsError> {
+        static PARSED: OnceLock<Result<Arc<ExampleBank>, HeadsError>> = OnceLock::new();
+        PARSED
+            .get_or_init(|| ExampleBank::parse(INTENT, INTENT_CLASSES).map(Arc::new))
             .clone()
     }
 
@@ -221,12 +233,12 @@ mod tests {
             (2, [90, 90]),
             (2, [127, 0]),
         ];
-        let b = ExampleBank::parse(&bank(&rows, 1)).expect("a valid bank");
+        let b = ExampleBank::parse(&bank(&rows, 1), BOUNDARY_CLASSES).expect("a valid bank");
         let near = b.nearness(&Embedding::new(vec![1.0, 0.0]));
         assert!((near[0] - 1.0).abs() < 1e-3, "{near:?}");
         assert!(near[1].abs() < 1e-3, "{near:?}");
         assert!((near[2] - 1.0).abs() < 1e-3, "{near:?}");
-        let b = ExampleBank::parse(&bank(&rows, 2)).expect("a valid bank");
+        let b = ExampleBank::parse(&bank(&rows, 2), BOUNDARY_CLASSES).expect("a valid bank");
         let near = b.nearness(&Embedding::new(vec![1.0, 0.0]));
         assert!((near[0] - 0.5).abs() < 1e-3, "{near:?}");
         assert!(
@@ -239,18 +251,26 @@ mod tests {
     #[test]
     fn damaged_banks_are_refused_not_panicked_on() {
         let good = bank(&[(0, [1, 2]), (1, [3, 4]), (2, [5, 6])], 1);
-        assert!(ExampleBank::parse(&good).is_ok());
+        assert!(ExampleBank::parse(&good, BOUNDARY_CLASSES).is_ok());
+        assert!(ExampleBank::parse(&good, INTENT_CLASSES).is_err());
         for cut in 0..good.len() {
-            assert!(ExampleBank::parse(&good[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                ExampleBank::parse(&good[..cut], BOUNDARY_CLASSES).is_err(),
+                "cut at {cut}"
+            );
         }
         let mut bad_label = good.clone();
         let first_row = good.len() - 3 * 7;
         bad_label[first_row] = 9;
-        assert!(ExampleBank::parse(&bad_label).is_err());
+        assert!(ExampleBank::parse(&bad_label, BOUNDARY_CLASSES).is_err());
         let mut extra = good.clone();
         extra.push(0);
-        assert!(ExampleBank::parse(&extra).is_err());
+        assert!(ExampleBank::parse(&extra, BOUNDARY_CLASSES).is_err());
         // k larger than a class's rows
-        assert!(ExampleBank::parse(&bank(&[(0, [1, 2]), (1, [3, 4]), (2, [5, 6])], 2)).is_err());
+        assert!(ExampleBank::parse(
+            &bank(&[(0, [1, 2]), (1, [3, 4]), (2, [5, 6])], 2),
+            BOUNDARY_CLASSES,
+        )
+        .is_err());
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::abuse::{AbuseConfig, AbuseKind, AbuseVerdict};
 use super::features::{self, Grammar, PairInputs};
 use super::heads::{Heads, HeadsError};
+use super::intent::{self as intent_rules, RuleIntent, INTENT_CLASSES};
 use super::neighbours::ExampleBank;
 use super::paraphrase::{ParaphraseDetector, ParaphraseVerdict};
 use super::phrases::{PhraseError, PhraseSet};
@@ -36,7 +37,16 @@ pub struct Understanding {
     embedder: Arc<dyn Embedder>,
     heads: Arc<Heads>,
     examples: Arc<ExampleBank>,
+    intent_examples: Arc<ExampleBank>,
     grammar: Grammar,
+}
+
+/// The intent head's reading of one customer line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntentReading {
+    /// The escalation kind (a playbook escalation id) and its probability, when it clears the bar.
+    pub escalation: Option<(&'static str, f32)>,
+    pub hot_button: bool,
 }
 
 /// A restatement carries at most this many times the content words of the longest recent
@@ -47,7 +57,7 @@ const MIN_CONCERN_CONTENT: usize = 6;
 const LONG_REPLY_WORDS: usize = 40;
 
 /// A short quote of the line for a nudge's reason.
-fn cue_of(text: &str) -> String {
+pub fn cue_of(text: &str) -> String {
     let w: Vec<&str> = text.split_whitespace().collect();
     let mut cue = w.iter().take(8).copied().collect::<Vec<_>>().join(" ");
     if w.len() > 8 {
@@ -63,11 +73,14 @@ impl Understanding {
     ) -> Result<Understanding, UnderstandingError> {
         let heads = Heads::builtin()?;
         let examples = ExampleBank::builtin()?;
-        if examples.dimensions() != heads.dimensions {
-            return Err(UnderstandingError::Dimensions {
-                heads: heads.dimensions,
-                embedder: examples.dimensions(),
-            });
+        let intent_examples = ExampleBank::builtin_intent()?;
+        for bank in [&examples, &intent_examples] {
+            if bank.dimensions() != heads.dimensions {
+                return Err(UnderstandingError::Dimensions {
+                    heads: heads.dimensions,
+                    embedder: bank.dimensions(),
+                });
+            }
         }
         if heads.dimensions != embedder.dimensions() {
             return Err(UnderstandingError::Dimensions {
@@ -79,6 +92,7 @@ impl Understanding {
             embedder,
             heads,
             examples,
+            intent_examples,
             grammar: Grammar::new(abuse)?,
         })
     }
@@ -132,6 +146,25 @@ impl Understanding {
             abuse,
             venting,
             verdict,
+        }
+    }
+
+    /// What the customer asks for, the phrase rules' reading among the inputs.
+    pub fn intent(&self, emb: &Embedding, rules: &RuleIntent, word_count: usize) -> IntentReading {
+        let head = &self.heads.intent;
+        let x = intent_rules::features(rules, word_count);
+        let near = self.intent_examples.nearness(emb);
+        let p = head.model.probabilities(&[emb.as_slice(), &x, &near]);
+        let class = |name: &str| head.model.class_probability(&p, name);
+        let escalation = ["manager", "legal", "churn"]
+            .into_iter()
+            .map(|k| (k, class(k)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .filter(|(_, p)| *p >= head.escalation_threshold)
+            .and_then(|(k, p)| INTENT_CLASSES.iter().find(|c| **c == k).map(|c| (*c, p)));
+        IntentReading {
+            escalation,
+            hot_button: class("hot_button") >= head.hot_button_threshold,
         }
     }
 

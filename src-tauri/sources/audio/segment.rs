@@ -128,6 +128,11 @@ impl Segmenter {
         }
     }
 
+    /// Start of the spurt still open, if one is.
+    pub fn open_since_ms(&self) -> Option<u64> {
+        self.open.map(|open| self.ms(open.start))
+    }
+
     /// Time covered so far.
     pub fn position_ms(&self) -> u64 {
         self.ms(self.frame)

@@ -1,0 +1,337 @@
+//! Words on a live call. [`LiveWords`] runs one recognizer thread per channel; its [`WordsTap`]
+//! rides on the audio analysis thread (`Outlets::tap`), keeps each channel's recent audio, and
+//! queues a final job when a spurt closes and a partial job every ~2 s of a long turn, without
+//! ever waiting on a recognizer. The queue and how it degrades are in [`super::backlog`].
+//!
+//! ```text
+//! capture ─▶ rings ─▶ analysis thread ──VoiceActivity──▶ sink ─▶ call runtime
+//!                      └ WordsTap ─jobs─▶ Backlog ─▶ worker (agent)    ─┐
+//!                                                 ─▶ worker (customer) ─┴─WordsOut─▶ sink
+//! ```
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::backlog::{Backlog, Job, LagChange, PARTIAL_MAX_MS};
+use super::whisper::{WhisperModel, WhisperOptions};
+use super::{AudioHistory, Recognizer, SttError};
+use crate::engine::{Event, Ms, Speaker, Utterance};
+use crate::sources::audio::live::Tap;
+
+/// What the recognizers send out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WordsOut {
+    /// An utterance for the call runtime: a final (one per spurt, the spurt's own times) or a
+    /// partial (`is_final: false`, the turn so far).
+    Words(Event),
+    /// Words come late: the oldest spurt still waiting closed this long ago.
+    Lagging { behind: Duration },
+    /// Every spurt's words are delivered again.
+    CaughtUp,
+    /// A recognizer failed on one spurt; that spurt has no words, the call goes on.
+    Failed(String),
+}
+
+impl WordsOut {
+    /// What a person reads for a state change or a failure; None for words.
+    pub fn message(&self) -> Option<String> {
+        match self {
+            WordsOut::Words(_) => None,
+            WordsOut::Lagging { behind } => Some(format!(
+                "words lagging: speech-to-text is {:.1} s behind the call; coaching on words comes late",
+                behind.as_secs_f32()
+            )),
+            WordsOut::CaughtUp => Some("words caught up with the call".to_string()),
+            WordsOut::Failed(e) => Some(e.clone()),
+        }
+    }
+}
+
+/// Where [`WordsOut`] goes; called from the recognizer threads and the analysis thread.
+pub type WordsSink = Arc<dyn Fn(WordsOut) + Send + Sync>;
+
+/// What the recognizers did, when they stop.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WordsReport {
+    /// Finals delivered with words.
+    pub finals: u64,
+    /// Finals transcribed to nothing (breath, noise).
+    pub empty: u64,
+    pub partials: u64,
+    /// Spurts not transcribed because a channel's backlog was full.
+    pub skipped: u64,
+    pub failed: u64,
+}
+
+struct Shared {
+    backlog: Mutex<Backlog>,
+    wake: Condvar,
+    /// No more jobs come (the analysis stopped, or the owner finishes).
+    closed: Mutex<bool>,
+    sink: WordsSink,
+    report: Mutex<WordsReport>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+impl Shared {
+    fn closed(&self) -> bool {
+        *lock(&self.closed)
+    }
+
+    fn close(&self) {
+        *lock(&self.closed) = true;
+        lock(&self.backlog).drop_partials();
+        self.wake.notify_all();
+    }
+
+    fn count(&self, f: impl FnOnce(&mut WordsReport)) {
+        f(&mut lock(&self.report));
+    }
+
+    fn tell_lag(&self, change: Option<LagChange>) {
+        match change {
+            Some(LagChange::Lagging { behind }) => (self.sink)(WordsOut::Lagging { behind }),
+            Some(LagChange::CaughtUp) => (self.sink)(WordsOut::CaughtUp),
+            None => {}
+        }
+    }
+}
+
+/// The recognizer threads of a live call.
+pub struct LiveWords {
+    shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl LiveWords {
+    /// Both channels with Whisper: one decoding state per channel, the weights shared.
+    pub fn whisper(
+        model: &WhisperModel,
+        options: WhisperOptions,
+        sink: WordsSink,
+    ) -> Result<(LiveWords, WordsTap), SttError> {
+        let agent = Box::new(model.recognizer(options)?);
+        let customer = Box::new(model.recognizer(options)?);
+        LiveWords::start([agent, customer], sink)
+    }
+
+    /// Starts a worker per recognizer (agent, customer). Put the tap in the capture's
+    /// `Outlets::tap`; call [`LiveWords::finish`] after the capture has stopped.
+    pub fn start(
+        recognizers: [Box<dyn Recognizer>; 2],
+        sink: WordsSink,
+    ) -> Result<(LiveWords, WordsTap), SttError> {
+        let shared = Arc::new(Shared {
+            backlog: Mutex::new(Backlog::default()),
+            wake: Condvar::new(),
+            closed: Mutex::new(false),
+            sink,
+            report: Mutex::new(WordsReport::default()),
+        });
+        let mut workers = Vec::with_capacity(2);
+        for (recognizer, speaker) in recognizers
+            .into_iter()
+            .zip([Speaker::Agent, Speaker::Customer])
+        {
+            let theirs = shared.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("parley-words-{}", speaker.as_str()))
+                .spawn(move || work(&theirs, speaker, recognizer));
+            match spawned {
+                Ok(handle) => workers.push(handle),
+                Err(e) => {
+                    let words = LiveWords {
+                        shared: shared.clone(),
+                        workers,
+                    };
+                    // The workers already started are stopped; their report is of no use.
+                    match words.finish() {
+                        Ok(_) | Err(_) => {}
+                    }
+                    return Err(SttError::Thread(e));
+                }
+            }
+        }
+        let tap = WordsTap {
+            shared: shared.clone(),
+            history: [None, None],
+            scratch: Vec::new(),
+        };
+        Ok((LiveWords { shared, workers }, tap))
+    }
+
+    /// Waits until every queued final is transcribed and delivered, then stops the workers.
+    /// Call it after the capture stopped (its tap then has queued the last spurts).
+    pub fn finish(mut self) -> Result<WordsReport, SttError> {
+        self.shared.close();
+        let mut panicked = false;
+        for w in std::mem::take(&mut self.workers) {
+            panicked |= w.join().is_err();
+        }
+        if panicked {
+            return Err(SttError::Panicked);
+        }
+        let mut report = *lock(&self.shared.report);
+        report.skipped = lock(&self.shared.backlog).skipped();
+        Ok(report)
+    }
+}
+
+impl Drop for LiveWords {
+    /// Without [`LiveWords::finish`] the workers still stop, after the finals already queued.
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}
+
+fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) {
+    loop {
+        let job = {
+            let mut backlog = lock(&shared.backlog);
+            loop {
+                if let Some(job) = backlog.take(speaker) {
+                    break job;
+                }
+                if shared.closed() {
+                    return;
+                }
+                backlog = match shared.wake.wait(backlog) {
+                    Ok(g) => g,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+            }
+        };
+        let result = recognizer.transcribe(&job.samples, job.rate);
+        let (deliver, change) = {
+            let mut backlog = lock(&shared.backlog);
+            let deliver = backlog.done(speaker);
+            (deliver, backlog.lag_change(Instant::now()))
+        };
+        match result {
+            Ok(text) if deliver => {
+                let text = text.trim();
+                if text.is_empty() {
+                    if job.is_final {
+                        shared.count(|r| r.empty += 1);
+                    }
+                } else {
+                    shared.count(|r| match job.is_final {
+                        true => r.finals += 1,
+                        false => r.partials += 1,
+                    });
+                    (shared.sink)(WordsOut::Words(Event::Utterance(Utterance {
+                        speaker,
+                        text: text.to_string(),
+                        start_ms: job.start_ms,
+                        end_ms: job.end_ms,
+                        is_final: job.is_final,
+                    })));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                shared.count(|r| r.failed += 1);
+                let e = SttError::Recognize {
+                    speaker: speaker.as_str(),
+                    at_ms: job.start_ms,
+                    source: e,
+                };
+                (shared.sink)(WordsOut::Failed(e.to_string()));
+            }
+        }
+        // Caught up only once the last final's words are out.
+        shared.tell_lag(change);
+    }
+}
+
+/// The analysis thread's side: audio history per channel, jobs into the backlog.
+pub struct WordsTap {
+    shared: Arc<Shared>,
+    /// Agent, customer.
+    history: [Option<AudioHistory>; 2],
+    scratch: Vec<f32>,
+}
+
+fn slot(speaker: Speaker) -> usize {
+    usize::from(speaker == Speaker::Customer)
+}
+
+impl WordsTap {
+    /// Copies `start_ms..end_ms` of the channel into a new job; None when the audio is gone.
+    fn job(&mut self, speaker: Speaker, start_ms: Ms, end_ms: Ms, is_final: bool) -> Option<Job> {
+        let history = self.history[slot(speaker)].as_ref()?;
+        if !history.copy(start_ms, end_ms, &mut self.scratch) {
+            return None;
+        }
+        Some(Job {
+            speaker,
+            start_ms,
+            end_ms,
+            is_final,
+            rate: history.sample_rate(),
+            samples: self.scratch.clone(),
+            queued: Instant::now(),
+        })
+    }
+}
+
+impl Tap for WordsTap {
+    fn channels(&mut self, channels: &[(Speaker, u32)]) {
+        for &(speaker, rate) in channels {
+            self.history[slot(speaker)] = Some(AudioHistory::new(rate));
+        }
+    }
+
+    fn samples(&mut self, speaker: Speaker, samples: &[f32]) {
+        if let Some(h) = self.history[slot(speaker)].as_mut() {
+            h.push(samples);
+        }
+    }
+
+    fn voice(&mut self, event: &Event) {
+        let Event::VoiceActivity {
+            speaker,
+            start_ms,
+            end_ms,
+            ..
+        } = *event
+        else {
+            return;
+        };
+        if !lock(&self.shared.backlog).has_room(speaker, end_ms.saturating_sub(start_ms)) {
+            return;
+        }
+        if let Some(job) = self.job(speaker, start_ms, end_ms, true) {
+            lock(&self.shared.backlog).push_final(job);
+            self.shared.wake.notify_all();
+        }
+    }
+
+    fn poll(&mut self, speaker: Speaker, open_since_ms: Option<u64>, position_ms: u64) {
+        let now = Instant::now();
+        let (change, due) = {
+            let mut backlog = lock(&self.shared.backlog);
+            let due =
+                open_since_ms.filter(|&open| backlog.partial_due(speaker, open, position_ms, now));
+            (backlog.lag_change(now), due)
+        };
+        self.shared.tell_lag(change);
+        let Some(open) = due else { return };
+        let from = open.max(position_ms.saturating_sub(PARTIAL_MAX_MS));
+        if let Some(job) = self.job(speaker, from, position_ms, false) {
+            lock(&self.shared.backlog).push_partial(job, open);
+            self.shared.wake.notify_all();
+        }
+    }
+
+    fn finish(&mut self) {
+        self.shared.close();
+    }
+}

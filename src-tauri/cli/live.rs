@@ -299,7 +299,7 @@ mod capture {
     use crate::sources::audio::capture::{Capture, CaptureConfig};
     use crate::sources::audio::live::{Notice, Outlets, Tap, STALL_AFTER};
     use crate::sources::ingest::{EventLink, Submission, SubmitError};
-    use crate::sources::stt::{LiveWords, WhisperOptions, WordsOut, WordsSink, WordsTap};
+    use crate::sources::stt::{LiveWords, Started, WhisperOptions, WordsOut, WordsSink, NO_MODEL};
     use crate::sources::SourceKind;
 
     fn side(speaker: Speaker) -> &'static str {
@@ -364,13 +364,10 @@ mod capture {
         args: &ServeArgs,
         route: Arc<dyn Fn(Event) + Send + Sync>,
         listener: Arc<dyn Listener>,
-    ) -> anyhow::Result<Option<(LiveWords, WordsTap)>> {
+    ) -> anyhow::Result<Option<Started>> {
         if args.no_words {
             return Ok(None);
         }
-        let Some(model) = crate::cli::transcribe::load_model(args.stt_model.as_ref())? else {
-            return Ok(None);
-        };
         let sink: WordsSink = Arc::new(move |out: WordsOut| match out {
             WordsOut::Words(event) => route(event),
             other => {
@@ -382,12 +379,16 @@ mod capture {
                 }
             }
         });
-        let started = LiveWords::whisper(&model, WhisperOptions::default(), sink)?;
-        eprintln!(
-            "words: {} (speech-to-text on both sides)",
-            model.path().display()
-        );
-        Ok(Some(started))
+        let started =
+            LiveWords::for_choice(args.stt_model.as_ref(), WhisperOptions::default(), sink)?;
+        match &started {
+            Some(s) => eprintln!(
+                "words: {} (speech-to-text on both sides)",
+                s.model.display()
+            ),
+            None => eprintln!("parley: {NO_MODEL}"),
+        }
+        Ok(started)
     }
 
     pub async fn start(
@@ -416,7 +417,7 @@ mod capture {
         }
         let route = router(link, auto.clone());
         let (words, tap) = match words(args, route.clone(), listener)? {
-            Some((words, tap)) => (Some(words), Some(Box::new(tap) as Box<dyn Tap>)),
+            Some(s) => (Some(s.words), Some(Box::new(s.tap) as Box<dyn Tap>)),
             None => (None, None),
         };
         let outlets = Outlets {

@@ -19,7 +19,7 @@ use crate::sources::audio::segment::MAX_SPURT_MS;
 
 pub use call::{transcribe_wav, transcribe_wav_pair, CallWords};
 pub use models::{find_model, ModelChoice};
-pub use stream::{LiveWords, WordsOut, WordsReport, WordsSink, WordsTap};
+pub use stream::{LiveWords, Started, WordsOut, WordsReport, WordsSink, WordsTap};
 pub use whisper::{WhisperModel, WhisperOptions, WhisperRecognizer, Window};
 
 /// What the app says (once) when no model is installed.

@@ -13,7 +13,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use std::path::PathBuf;
+
 use super::backlog::{Backlog, Job, LagChange, PARTIAL_MAX_MS};
+use super::models::{find_model, ModelChoice};
 use super::whisper::{WhisperModel, WhisperOptions};
 use super::{AudioHistory, Recognizer, SttError};
 use crate::engine::{Event, Ms, Speaker, Utterance};
@@ -110,7 +113,36 @@ pub struct LiveWords {
     workers: Vec<JoinHandle<()>>,
 }
 
+/// Live words started for a model choice: the recognizers, the tap for `Outlets::tap`, and
+/// the model file in use.
+pub struct Started {
+    pub words: LiveWords,
+    pub tap: WordsTap,
+    pub model: PathBuf,
+}
+
 impl LiveWords {
+    /// The entry point for capture (`parley serve --capture`, the desktop app): loads the model
+    /// `choice` names (None: `PARLEY_STT_MODEL`, else base) and starts both channels' recognizers.
+    /// Ok(None) when that named model is not installed: the caller says [`super::NO_MODEL`] once
+    /// and the call is coached on pacing. A file of the user's own that does not load is an error.
+    pub fn for_choice(
+        choice: Option<&ModelChoice>,
+        options: WhisperOptions,
+        sink: WordsSink,
+    ) -> Result<Option<Started>, SttError> {
+        let Some(path) = find_model(choice)? else {
+            return Ok(None);
+        };
+        let model = WhisperModel::load(&path)?;
+        let (words, tap) = LiveWords::whisper(&model, options, sink)?;
+        Ok(Some(Started {
+            words,
+            tap,
+            model: path,
+        }))
+    }
+
     /// Both channels with Whisper: one decoding state per channel, the weights shared.
     pub fn whisper(
         model: &WhisperModel,
@@ -333,5 +365,148 @@ impl Tap for WordsTap {
 
     fn finish(&mut self) {
         self.shared.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::sources::stt::RecognizeError;
+
+    /// A recognizer that answers only when the test lets it, so a slow CPU is played out
+    /// step by step.
+    struct Gated {
+        gate: mpsc::Receiver<()>,
+        n: u32,
+    }
+
+    impl Recognizer for Gated {
+        fn transcribe(&mut self, samples: &[f32], _: u32) -> Result<String, RecognizeError> {
+            self.gate
+                .recv()
+                .map_err(|_| RecognizeError("gate closed".into()))?;
+            self.n += 1;
+            Ok(format!("words {} of {} samples", self.n, samples.len()))
+        }
+    }
+
+    fn voice(speaker: Speaker, start_ms: Ms, end_ms: Ms) -> Event {
+        Event::VoiceActivity {
+            speaker,
+            start_ms,
+            end_ms,
+            level_db: Some(-20.0),
+            syllable_rate: None,
+        }
+    }
+
+    #[test]
+    fn every_final_is_delivered_in_order_with_its_spurt_times_however_slow_the_recognizer() {
+        let (agent_gate, agent_rx) = mpsc::channel();
+        let (customer_gate, customer_rx) = mpsc::channel();
+        let (out_tx, out_rx) = mpsc::channel();
+        let out = Mutex::new(out_tx);
+        let sink: WordsSink = Arc::new(move |o| {
+            lock(&out).send(o).expect("test receiver alive");
+        });
+        let recognizers: [Box<dyn Recognizer>; 2] = [
+            Box::new(Gated {
+                gate: agent_rx,
+                n: 0,
+            }),
+            Box::new(Gated {
+                gate: customer_rx,
+                n: 0,
+            }),
+        ];
+        let (words, mut tap) = LiveWords::start(recognizers, sink).unwrap();
+        tap.channels(&[(Speaker::Agent, 1_000), (Speaker::Customer, 1_000)]);
+        // 20 s of audio on each side at 1 kHz; the recognizers are stuck meanwhile.
+        tap.samples(Speaker::Agent, &[0.1; 20_000]);
+        tap.samples(Speaker::Customer, &[0.1; 20_000]);
+        let spurts = [
+            (1_000, 3_000),
+            (4_000, 6_000),
+            (7_000, 9_000),
+            (10_000, 15_000),
+        ];
+        for (a, b) in spurts {
+            tap.voice(&voice(Speaker::Agent, a, b));
+        }
+        tap.voice(&voice(Speaker::Customer, 16_000, 19_000));
+        // A long customer turn still open: its partial is superseded by nothing here, and is
+        // dropped when the capture stops (only finals are owed).
+        tap.poll(Speaker::Customer, Some(19_500), 19_900);
+        tap.finish();
+        for _ in 0..spurts.len() {
+            agent_gate.send(()).unwrap();
+        }
+        customer_gate.send(()).unwrap();
+        // Gates left open so a stray partial cannot hang the workers.
+        drop((agent_gate, customer_gate));
+        let report = words.finish().unwrap();
+        let got: Vec<WordsOut> = out_rx.try_iter().collect();
+        let agent: Vec<(Ms, Ms)> = got
+            .iter()
+            .filter_map(|o| match o {
+                WordsOut::Words(Event::Utterance(u)) if u.speaker == Speaker::Agent => {
+                    assert!(u.is_final);
+                    Some((u.start_ms, u.end_ms))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(agent, spurts.to_vec());
+        let first = got.iter().find_map(|o| match o {
+            WordsOut::Words(Event::Utterance(u)) if u.speaker == Speaker::Agent => {
+                Some(u.text.clone())
+            }
+            _ => None,
+        });
+        // 2 s of speech plus 200 ms of context each side, at 1 kHz.
+        assert_eq!(first.as_deref(), Some("words 1 of 2400 samples"));
+        assert_eq!(report.finals, 5);
+        assert_eq!((report.skipped, report.failed, report.partials), (0, 0, 0));
+    }
+
+    #[test]
+    fn a_failing_recognizer_is_reported_and_the_next_spurt_still_gets_words() {
+        struct FailsFirst(bool);
+        impl Recognizer for FailsFirst {
+            fn transcribe(&mut self, _: &[f32], _: u32) -> Result<String, RecognizeError> {
+                if std::mem::replace(&mut self.0, false) {
+                    return Err(RecognizeError("out of memory".into()));
+                }
+                Ok("hello there".into())
+            }
+        }
+        let (out_tx, out_rx) = mpsc::channel();
+        let out = Mutex::new(out_tx);
+        let sink: WordsSink = Arc::new(move |o| {
+            lock(&out).send(o).expect("test receiver alive");
+        });
+        let (words, mut tap) = LiveWords::start(
+            [Box::new(FailsFirst(true)), Box::new(FailsFirst(true))],
+            sink,
+        )
+        .unwrap();
+        tap.channels(&[(Speaker::Agent, 1_000)]);
+        tap.samples(Speaker::Agent, &[0.1; 5_000]);
+        tap.voice(&voice(Speaker::Agent, 500, 1_500));
+        tap.voice(&voice(Speaker::Agent, 2_000, 3_000));
+        // The customer channel was never opened: its events are ignored.
+        tap.voice(&voice(Speaker::Customer, 500, 1_500));
+        tap.finish();
+        let report = words.finish().unwrap();
+        let got: Vec<WordsOut> = out_rx.try_iter().collect();
+        let message = got[0].message().unwrap();
+        assert!(
+            message.contains("agent speech at 500 ms") && message.contains("out of memory"),
+            "{message}"
+        );
+        assert!(matches!(&got[1], WordsOut::Words(Event::Utterance(u)) if u.start_ms == 2_000));
+        assert_eq!((report.finals, report.failed), (1, 1));
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! `cargo bench --no-default-features --bench live_words`; LIVE_BENCH_MODEL=tiny.en (or a ggml
 //! file) picks the model (default base); LIVE_BENCH_RATE=8000 feeds 8 kHz phone-band audio
-//! instead of espeak's own 22.05 kHz.
+//! instead of espeak's own 22.05 kHz; LIVE_BENCH_NO_PARTIALS=1 streams finals only.
 
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use parley::call::{Runtime, Source};
 use parley::engine::{Event, Playbook, Speaker, Utterance};
 use parley::sources::audio::live::{self, LiveAudio, Outlets, Tap, STALL_AFTER};
-use parley::sources::stt::{self, LiveWords, ModelChoice, WhisperOptions, WordsOut, WordsSink};
+use parley::sources::stt::{
+    self, LiveWords, ModelChoice, Recognizer, Streaming, WhisperOptions, WordsOut, WordsSink,
+};
 use parley::sources::SourceKind;
 
 /// (customer?, text); a turn of several sentences is one long turn.
@@ -121,7 +123,15 @@ fn main() {
         })
     };
     let model = stt::WhisperModel::load(&path).expect("the installed model loads");
-    let (words, tap) = LiveWords::whisper(&model, WhisperOptions::default(), sink).unwrap();
+    let streaming = Streaming {
+        partials: std::env::var_os("LIVE_BENCH_NO_PARTIALS").is_none(),
+    };
+    let options = WhisperOptions::default();
+    let recognizers: [Box<dyn Recognizer>; 2] = [
+        Box::new(model.recognizer(options).unwrap()),
+        Box::new(model.recognizer(options).unwrap()),
+    ];
+    let (words, tap) = LiveWords::start_with(recognizers, sink, streaming).unwrap();
     let (mut agent_feed, agent_in) = live::channel(Speaker::Agent, rate);
     let (mut customer_feed, customer_in) = live::channel(Speaker::Customer, rate);
     let voice_feed = feed.clone();
@@ -163,9 +173,9 @@ fn main() {
             at.saturating_duration_since(spoken_end).as_secs_f64()
         })
         .collect();
-    for (u, _) in &arrivals {
+    for ((u, _), late) in arrivals.iter().zip(&latencies) {
         println!(
-            "  {:>5.1}-{:>5.1} {:<8} {}",
+            "  {:>5.1}-{:>5.1} {:<8} +{late:.2} s  {}",
             u.start_ms as f64 / 1000.0,
             u.end_ms as f64 / 1000.0,
             u.speaker.as_str(),

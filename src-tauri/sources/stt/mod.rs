@@ -19,7 +19,7 @@ use crate::sources::audio::segment::MAX_SPURT_MS;
 
 pub use call::{transcribe_wav, transcribe_wav_pair, CallWords};
 pub use models::{find_model, ModelChoice};
-pub use stream::{LiveWords, Started, WordsOut, WordsReport, WordsSink, WordsTap};
+pub use stream::{LiveWords, Started, Streaming, WordsOut, WordsReport, WordsSink, WordsTap};
 pub use whisper::{WhisperModel, WhisperOptions, WhisperRecognizer, Window};
 
 /// What the app says (once) when no model is installed.
@@ -59,6 +59,9 @@ pub struct RecognizeError(pub String);
 /// A local recognizer: mono samples in -1..=1 at `sample_rate` to text.
 pub trait Recognizer: Send {
     fn transcribe(&mut self, samples: &[f32], sample_rate: u32) -> Result<String, RecognizeError>;
+
+    /// Gets ready before the first real audio (a live call's workers call it once).
+    fn warm_up(&mut self) {}
 }
 
 /// One channel's recent audio, so a spurt the analyzer reports can be cut out of it.

@@ -67,7 +67,22 @@ pub struct WordsReport {
     pub failed: u64,
 }
 
+/// How the live path streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streaming {
+    /// Partials of long turns (every ~2 s of speech). Off: finals only, and no decode of a
+    /// partial can hold a final up.
+    pub partials: bool,
+}
+
+impl Default for Streaming {
+    fn default() -> Self {
+        Streaming { partials: true }
+    }
+}
+
 struct Shared {
+    streaming: Streaming,
     backlog: Mutex<Backlog>,
     wake: Condvar,
     /// No more jobs come (the analysis stopped, or the owner finishes).
@@ -160,7 +175,17 @@ impl LiveWords {
         recognizers: [Box<dyn Recognizer>; 2],
         sink: WordsSink,
     ) -> Result<(LiveWords, WordsTap), SttError> {
+        LiveWords::start_with(recognizers, sink, Streaming::default())
+    }
+
+    /// As [`LiveWords::start`], streaming as `streaming` says.
+    pub fn start_with(
+        recognizers: [Box<dyn Recognizer>; 2],
+        sink: WordsSink,
+        streaming: Streaming,
+    ) -> Result<(LiveWords, WordsTap), SttError> {
         let shared = Arc::new(Shared {
+            streaming,
             backlog: Mutex::new(Backlog::default()),
             wake: Condvar::new(),
             closed: Mutex::new(false),
@@ -224,6 +249,7 @@ impl Drop for LiveWords {
 }
 
 fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) {
+    recognizer.warm_up();
     loop {
         let job = {
             let mut backlog = lock(&shared.backlog);
@@ -350,8 +376,9 @@ impl Tap for WordsTap {
         let now = Instant::now();
         let (change, due) = {
             let mut backlog = lock(&self.shared.backlog);
-            let due =
-                open_since_ms.filter(|&open| backlog.partial_due(speaker, open, position_ms, now));
+            let partials = self.shared.streaming.partials;
+            let due = open_since_ms
+                .filter(|&open| partials && backlog.partial_due(speaker, open, position_ms, now));
             (backlog.lag_change(now), due)
         };
         self.shared.tell_lag(change);

@@ -191,7 +191,19 @@ fn params<'p>(
     p
 }
 
+/// Silence decoded once before a live call's first spurt: whisper.cpp allocates a state's
+/// buffers on its first decode, which held the call's first words back by a second or more.
+const WARM_UP_SAMPLES: usize = WHISPER_RATE as usize;
+
 impl Recognizer for WhisperRecognizer {
+    fn warm_up(&mut self) {
+        let silence = vec![0.0; WARM_UP_SAMPLES];
+        // Nothing to say about silence; a real failure shows on a real spurt.
+        match self.transcribe(&silence, WHISPER_RATE) {
+            Ok(_) | Err(_) => {}
+        }
+    }
+
     fn transcribe(&mut self, samples: &[f32], sample_rate: u32) -> Result<String, RecognizeError> {
         let mut audio = std::mem::take(&mut self.audio);
         self.resampler

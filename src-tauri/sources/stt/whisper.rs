@@ -43,6 +43,9 @@ pub struct WhisperOptions {
     pub beam_size: usize,
     /// Text that conditions the decoder, as if it came before the spurt.
     pub prompt: Option<&'static str>,
+    /// whisper.cpp's temperature fallback: a decode that looks like a loop or scores too low is
+    /// redone at a higher temperature (0.2 more each time).
+    pub fallback: bool,
 }
 
 /// Whisper encodes a 30 s window whatever the input's length. `Fit` encodes only what the spurt
@@ -61,6 +64,7 @@ impl Default for WhisperOptions {
             window: Window::Fit { min_s: 0 },
             beam_size: 1,
             prompt: Some(CALL_PROMPT),
+            fallback: true,
         }
     }
 }
@@ -165,6 +169,9 @@ fn params<'p>(
         p.set_tokens(prompt);
     }
     p.set_n_threads(options.threads.clamp(1, 16) as i32);
+    if !options.fallback {
+        p.set_temperature_inc(0.0);
+    }
     // Calls are in English (the coaching phrase lists are); a multilingual model is told so
     // rather than left to guess the language from two seconds of phone audio.
     if multilingual {

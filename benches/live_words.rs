@@ -197,10 +197,11 @@ fn main() {
         cpu / wall
     );
     println!(
-        "recognizers: {} finals, {} empty, {} partials, {} skipped, {} failed; words lagging {} times; {:.2} s from the last audio to the last words",
+        "recognizers: {} finals, {} empty, {} partials ({} more interrupted by their final), {} skipped, {} failed; words lagging {} times; {:.2} s from the last audio to the last words",
         words.finals,
         words.empty,
         words.partials,
+        words.interrupted,
         words.skipped,
         words.failed,
         lagged.lock().unwrap_or_else(|p| p.into_inner()),

@@ -490,8 +490,8 @@ mod capture {
         );
         if let Some(w) = words {
             eprintln!(
-                "words: {} spurts transcribed, {} without words, {} partials, {} skipped (backlog full), {} failed",
-                w.finals, w.empty, w.partials, w.skipped, w.failed
+                "words: {} spurts transcribed, {} without words, {} partials ({} interrupted), {} skipped (backlog full), {} failed",
+                w.finals, w.empty, w.partials, w.interrupted, w.skipped, w.failed
             );
         }
         Ok(())

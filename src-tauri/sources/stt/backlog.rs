@@ -166,13 +166,15 @@ impl Backlog {
     }
 
     /// Queues a closed spurt's words (see [`Backlog::has_room`] first). The channel's waiting
-    /// partial is dropped: the final supersedes it.
-    pub fn push_final(&mut self, job: Job) {
+    /// partial is dropped: the final supersedes it. Returns true when the channel's worker is
+    /// decoding a partial, which is then worth interrupting.
+    pub fn push_final(&mut self, job: Job) -> bool {
         let lane = self.lane(job.speaker);
         lane.partial = None;
         lane.partial_of = None;
         lane.queued_ms += job.audio_ms();
         lane.finals.push_back(job);
+        lane.busy == Busy::Partial
     }
 
     /// How far behind the recognizers are at `now`.
@@ -304,7 +306,7 @@ mod tests {
         assert!(!b.partial_due(A, 1_000, 4_900, t0), "2 s after the last");
         assert!(b.partial_due(A, 1_000, 5_000, t0));
         b.push_partial(job(A, 1_000, 5_000, false, t0), 1_000);
-        b.push_final(job(C, 0, 2_000, true, t0));
+        assert!(!b.push_final(job(C, 0, 2_000, true, t0)));
         // The customer's final goes first on its own worker; the agent's newest partial waits.
         assert_eq!(b.take(C).map(|j| j.is_final), Some(true));
         assert_eq!(
@@ -312,7 +314,7 @@ mod tests {
             Some((5_000, false))
         );
         // A final queued while the partial decodes: the partial's words are stale.
-        b.push_final(job(A, 1_000, 6_000, true, t0 + ms(100)));
+        assert!(b.push_final(job(A, 1_000, 6_000, true, t0 + ms(100))));
         assert!(!b.done(A), "the partial is superseded");
         assert!(b.done(C));
         assert_eq!(b.take(A).map(|j| j.is_final), Some(true));

@@ -62,6 +62,13 @@ pub trait Recognizer: Send {
 
     /// Gets ready before the first real audio (a live call's workers call it once).
     fn warm_up(&mut self) {}
+
+    /// A flag that, set while `transcribe` runs, makes it give up soon (it then returns an
+    /// error); None when the recognizer cannot be interrupted. The live path abandons a
+    /// partial this way when the turn's final arrives.
+    fn interrupter(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+        None
+    }
 }
 
 /// One channel's recent audio, so a spurt the analyzer reports can be cut out of it.

@@ -9,6 +9,7 @@
 //!                                                 ─▶ worker (customer) ─┴─WordsOut─▶ sink
 //! ```
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -62,6 +63,8 @@ pub struct WordsReport {
     /// Finals transcribed to nothing (breath, noise).
     pub empty: u64,
     pub partials: u64,
+    /// Partials given up because their turn's final arrived.
+    pub interrupted: u64,
     /// Spurts not transcribed because a channel's backlog was full.
     pub skipped: u64,
     pub failed: u64,
@@ -83,6 +86,9 @@ impl Default for Streaming {
 
 struct Shared {
     streaming: Streaming,
+    /// Each side's recognizer's interrupter (agent, customer), set and cleared under the
+    /// backlog's lock so a final is never the decode it interrupts.
+    interrupt: [Option<Arc<AtomicBool>>; 2],
     backlog: Mutex<Backlog>,
     wake: Condvar,
     /// No more jobs come (the analysis stopped, or the owner finishes).
@@ -184,8 +190,10 @@ impl LiveWords {
         sink: WordsSink,
         streaming: Streaming,
     ) -> Result<(LiveWords, WordsTap), SttError> {
+        let interrupt = [recognizers[0].interrupter(), recognizers[1].interrupter()];
         let shared = Arc::new(Shared {
             streaming,
+            interrupt,
             backlog: Mutex::new(Backlog::default()),
             wake: Condvar::new(),
             closed: Mutex::new(false),
@@ -255,6 +263,9 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
             let mut backlog = lock(&shared.backlog);
             loop {
                 if let Some(job) = backlog.take(speaker) {
+                    if let Some(flag) = &shared.interrupt[slot(speaker)] {
+                        flag.store(false, Ordering::Relaxed);
+                    }
                     break job;
                 }
                 if shared.closed() {
@@ -294,6 +305,15 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
                 }
             }
             Ok(_) => {}
+            // A partial that failed (or was interrupted for its final) is not missed.
+            Err(_) if !job.is_final => {
+                let flagged = shared.interrupt[slot(speaker)]
+                    .as_ref()
+                    .is_some_and(|f| f.load(Ordering::Relaxed));
+                if flagged {
+                    shared.count(|r| r.interrupted += 1);
+                }
+            }
             Err(e) => {
                 shared.count(|r| r.failed += 1);
                 let e = SttError::Recognize {
@@ -367,7 +387,14 @@ impl Tap for WordsTap {
             return;
         }
         if let Some(job) = self.job(speaker, start_ms, end_ms, true) {
-            lock(&self.shared.backlog).push_final(job);
+            let mut backlog = lock(&self.shared.backlog);
+            // The turn's partial still decoding would hold its final up: give it up.
+            if backlog.push_final(job) {
+                if let Some(flag) = &self.shared.interrupt[slot(speaker)] {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            }
+            drop(backlog);
             self.shared.wake.notify_all();
         }
     }

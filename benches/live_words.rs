@@ -7,7 +7,9 @@
 //!
 //! `cargo bench --no-default-features --bench live_words`; LIVE_BENCH_MODEL=tiny.en (or a ggml
 //! file) picks the model (default base); LIVE_BENCH_RATE=8000 feeds 8 kHz phone-band audio
-//! instead of espeak's own 22.05 kHz; LIVE_BENCH_NO_PARTIALS=1 streams finals only.
+//! instead of espeak's own 22.05 kHz; LIVE_BENCH_NO_PARTIALS=1 streams finals only;
+//! LIVE_BENCH_SPEED=4 pushes the audio four times faster than real time, a CPU that cannot keep
+//! up: the backlog degrades (fewer partials, "words lagging") and every final still arrives.
 
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -148,9 +150,14 @@ fn main() {
     let cpu0 = process_cpu_s();
     let audio = LiveAudio::start_with(vec![agent_in, customer_in], outlets).unwrap();
     let block = (u64::from(rate) * BLOCK_MS / 1000) as usize;
+    let speed: f64 = std::env::var("LIVE_BENCH_SPEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|s: &f64| s.is_finite() && *s > 0.0)
+        .unwrap_or(1.0);
     let t0 = Instant::now();
     for (i, (a, c)) in agent.chunks(block).zip(customer.chunks(block)).enumerate() {
-        let due = t0 + Duration::from_millis(i as u64 * BLOCK_MS);
+        let due = t0 + Duration::from_secs_f64((i as u64 * BLOCK_MS) as f64 / 1000.0 / speed);
         std::thread::sleep(due.saturating_duration_since(Instant::now()));
         agent_feed.push(a);
         customer_feed.push(c);
@@ -169,7 +176,7 @@ fn main() {
     let mut latencies: Vec<f64> = arrivals
         .iter()
         .map(|(u, at)| {
-            let spoken_end = t0 + Duration::from_millis(u.end_ms);
+            let spoken_end = t0 + Duration::from_secs_f64(u.end_ms as f64 / 1000.0 / speed);
             at.saturating_duration_since(spoken_end).as_secs_f64()
         })
         .collect();

@@ -105,13 +105,21 @@ fn main() {
     });
     let arrivals: Arc<Mutex<Vec<(Utterance, Instant)>>> = Arc::default();
     let lagged = Arc::new(Mutex::new(0u32));
+    // How long the engine (and its language model) takes over each final.
+    let engine_ms: Arc<Mutex<Vec<f64>>> = Arc::default();
     let sink: WordsSink = {
         let feed = feed.clone();
+        let engine_ms = engine_ms.clone();
         let arrivals = arrivals.clone();
         let lagged = lagged.clone();
         Arc::new(move |out| match out {
             WordsOut::Words(event) => {
+                let took = Instant::now();
                 let fed = feed(&event);
+                if matches!(&event, Event::Utterance(u) if u.is_final) {
+                    let ms = took.elapsed().as_secs_f64() * 1000.0;
+                    engine_ms.lock().unwrap_or_else(|p| p.into_inner()).push(ms);
+                }
                 if let (true, Event::Utterance(u)) = (fed, event) {
                     if u.is_final {
                         let mut a = arrivals.lock().unwrap_or_else(|p| p.into_inner());
@@ -197,6 +205,15 @@ fn main() {
         at(0.95),
         at(1.0),
         latencies.len()
+    );
+    let engine_ms = engine_ms.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    println!(
+        "engine time per final: {}",
+        engine_ms
+            .iter()
+            .map(|ms| format!("{ms:.0} ms"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!(
         "CPU of the call (whole process, {wall:.1} s): {:.1} % of {CORES} cores ({:.2} core-seconds per second of call)",

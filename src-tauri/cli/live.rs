@@ -403,6 +403,13 @@ mod capture {
         let auto = args
             .auto_call
             .then(|| Arc::new(Mutex::new(AutoCall::new(args.quiet_end * 1000))));
+        // The model first: a file of the user's own that does not load stops here, before a call
+        // is started and left unfinished.
+        let route = router(link, auto.clone());
+        let (words, tap) = match words(args, route.clone(), listener)? {
+            Some(s) => (Some(s.words), Some(Box::new(s.tap) as Box<dyn Tap>)),
+            None => (None, None),
+        };
         if auto.is_none() {
             let start = Event::CallStarted {
                 at_ms: 0,
@@ -415,11 +422,6 @@ mod capture {
             )
             .await?;
         }
-        let route = router(link, auto.clone());
-        let (words, tap) = match words(args, route.clone(), listener)? {
-            Some(s) => (Some(s.words), Some(Box::new(s.tap) as Box<dyn Tap>)),
-            None => (None, None),
-        };
         let outlets = Outlets {
             events: Box::new(move |event: Event| route(event)),
             notices: Box::new(|notice| {

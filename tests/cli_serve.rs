@@ -164,5 +164,8 @@ fn capture_with_a_model_file_that_does_not_exist_stops_before_a_call_starts() {
         .output()
         .unwrap();
     let listed = String::from_utf8_lossy(&list.stdout);
-    assert!(list.status.success() && listed.contains("\"total\": 0"), "{listed}");
+    assert!(
+        list.status.success() && listed.contains("\"total\": 0"),
+        "{listed}"
+    );
 }

@@ -46,9 +46,10 @@ impl ChannelAnalyzer {
         self.sample_rate
     }
 
-    /// Start of the talk spurt still open (speech going on), if one is.
-    pub fn open_since_ms(&self) -> Option<u64> {
-        self.segmenter.open_since_ms()
+    /// The talk spurt still open (speech going on), if one is: its start and the end of its
+    /// last speech frame.
+    pub fn open_span_ms(&self) -> Option<(u64, u64)> {
+        self.segmenter.open_span_ms()
     }
 
     /// Feeds samples (-1..=1); appends an event for every spurt that ends within them.

@@ -138,9 +138,9 @@ pub trait Tap: Send {
     fn samples(&mut self, speaker: Speaker, samples: &[f32]);
     /// A voice-activity event, after it has gone to the events outlet.
     fn voice(&mut self, event: &Event);
-    /// Once per poll per channel: the start of the spurt still open (speech going on) and the
-    /// channel's audio time.
-    fn poll(&mut self, speaker: Speaker, open_since_ms: Option<u64>, position_ms: u64);
+    /// Once per poll per channel: the spurt still open, if any (its start and the end of its
+    /// last speech frame), and the channel's audio time.
+    fn poll(&mut self, speaker: Speaker, open: Option<(u64, u64)>, position_ms: u64);
     /// The analysis has stopped: nothing more comes.
     fn finish(&mut self);
 }
@@ -270,7 +270,7 @@ fn analysis(
         if let Some(t) = tap.as_mut() {
             for input in &inputs {
                 let a = &input.analyzer;
-                t.poll(a.speaker(), a.open_since_ms(), a.position_ms());
+                t.poll(a.speaker(), a.open_span_ms(), a.position_ms());
             }
         }
         for (i, (input, state)) in inputs.iter().zip(live.iter_mut()).enumerate() {

@@ -128,9 +128,10 @@ impl Segmenter {
         }
     }
 
-    /// Start of the spurt still open, if one is.
-    pub fn open_since_ms(&self) -> Option<u64> {
-        self.open.map(|open| self.ms(open.start))
+    /// The spurt still open, if one is: its start and the end of its last speech frame.
+    pub fn open_span_ms(&self) -> Option<(u64, u64)> {
+        self.open
+            .map(|open| (self.ms(open.start), self.ms(open.last_speech + 1)))
     }
 
     /// Time covered so far.

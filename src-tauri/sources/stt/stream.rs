@@ -23,6 +23,10 @@ use super::{AudioHistory, Recognizer, SttError};
 use crate::engine::{Event, Ms, Speaker, Utterance};
 use crate::sources::audio::live::Tap;
 
+/// No partial while the speaker has been quiet this long: the spurt may be closing, and a
+/// partial decoding then would hold its final up.
+const PARTIAL_PAUSE_MS: Ms = 60;
+
 /// What the recognizers send out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WordsOut {
@@ -399,20 +403,22 @@ impl Tap for WordsTap {
         }
     }
 
-    fn poll(&mut self, speaker: Speaker, open_since_ms: Option<u64>, position_ms: u64) {
+    fn poll(&mut self, speaker: Speaker, open: Option<(u64, u64)>, position_ms: u64) {
         let now = Instant::now();
+        // A turn in a pause may be about to close: its final is better than a partial then.
+        let talking = open.filter(|&(_, speech_end)| position_ms <= speech_end + PARTIAL_PAUSE_MS);
         let (change, due) = {
             let mut backlog = lock(&self.shared.backlog);
             let partials = self.shared.streaming.partials;
-            let due = open_since_ms
-                .filter(|&open| partials && backlog.partial_due(speaker, open, position_ms, now));
+            let due = talking
+                .filter(|&(start, end)| partials && backlog.partial_due(speaker, start, end, now));
             (backlog.lag_change(now), due)
         };
         self.shared.tell_lag(change);
-        let Some(open) = due else { return };
-        let from = open.max(position_ms.saturating_sub(PARTIAL_MAX_MS));
-        if let Some(job) = self.job(speaker, from, position_ms, false) {
-            lock(&self.shared.backlog).push_partial(job, open);
+        let Some((start, end)) = due else { return };
+        let from = start.max(end.saturating_sub(PARTIAL_MAX_MS));
+        if let Some(job) = self.job(speaker, from, end, false) {
+            lock(&self.shared.backlog).push_partial(job, start);
             self.shared.wake.notify_all();
         }
     }
@@ -492,7 +498,7 @@ mod tests {
         tap.voice(&voice(Speaker::Customer, 16_000, 19_000));
         // A long customer turn still open: its partial is superseded by nothing here, and is
         // dropped when the capture stops (only finals are owed).
-        tap.poll(Speaker::Customer, Some(19_500), 19_900);
+        tap.poll(Speaker::Customer, Some((19_500, 19_900)), 19_900);
         tap.finish();
         for _ in 0..spurts.len() {
             agent_gate.send(()).unwrap();

@@ -1,7 +1,8 @@
 //! Speech-to-text end to end, on speech made on this machine: espeak-ng speaks an agent (left
 //! channel) and a customer (right channel) who complains, is paraphrased, then insults the agent.
 //! `parley transcribe` must give the words with each spurt's times, and `parley replay` of the
-//! same WAV must tick paraphrase and climb the boundary ladder from those words. Needs the Whisper model (scripts/install-whisper.sh, which
+//! same WAV must tick paraphrase and climb the boundary ladder from those words; the live
+//! capture path (rings, analysis thread, recognizer threads) must give the same spurts' words. Needs the Whisper model (scripts/install-whisper.sh, which
 //! scripts/test.sh runs) and espeak-ng; without either the tests say SKIPPED and pass.
 
 use std::path::{Path, PathBuf};

@@ -27,6 +27,11 @@ pub const PARTIAL_MAX_MS: Ms = 10_000;
 pub const FEWER_PARTIALS_AFTER: Duration = Duration::from_millis(1_000);
 pub const NO_PARTIALS_AFTER: Duration = Duration::from_millis(2_000);
 pub const LAGGING_AFTER: Duration = Duration::from_millis(3_000);
+/// Silence after which an open spurt is decoded early, before the segmenter closes it (that
+/// takes `segment::HANGOVER_MS`); when the spurt does end there, the early decode is its final,
+/// and its words come that much sooner. When speech goes on, it was a partial. As long as the
+/// context a final gets after its spurt (`CONTEXT_MS`), so the early decode hears the same audio.
+pub const EARLY_AFTER_MS: Ms = super::CONTEXT_MS;
 /// Audio of finals a channel may hold waiting (two minutes of speech; at 48 kHz, 23 MB).
 pub const MAX_QUEUED_MS: Ms = 120_000;
 
@@ -40,6 +45,10 @@ pub struct Job {
     /// The spurt's samples (with context) at `rate`.
     pub samples: Vec<f32>,
     pub rate: u32,
+    /// A decode of the open spurt up to its last speech, in a pause ([`EARLY_AFTER_MS`]).
+    pub early: bool,
+    /// Words already known (an early decode the spurt's end confirmed): nothing to decode.
+    pub text: Option<String>,
     /// When the job was queued (a final: when the spurt closed).
     pub queued: Instant,
 }
@@ -76,6 +85,17 @@ enum Busy {
     /// A final queued at this moment.
     Final(Instant),
     Partial,
+    /// An early decode of this span.
+    Early(Ms, Ms),
+}
+
+/// What to do with the words of a finished job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Final,
+    Partial,
+    /// Stale: a final of the channel is already waiting.
+    Drop,
 }
 
 #[derive(Debug)]
@@ -87,6 +107,11 @@ struct Lane {
     queued_ms: Ms,
     /// The open spurt (its start) and how much of it the last partial covered.
     partial_of: Option<(Ms, Ms)>,
+    /// The span last decoded early, its words once known, and whether (since when) the
+    /// spurt's end confirmed it while it was decoding.
+    early_for: Option<(Ms, Ms)>,
+    parked: Option<(Ms, Ms, String)>,
+    confirmed: Option<(Ms, Ms, Instant)>,
 }
 
 impl Lane {
@@ -98,6 +123,9 @@ impl Lane {
             busy: Busy::Idle,
             queued_ms: 0,
             partial_of: None,
+            early_for: None,
+            parked: None,
+            confirmed: None,
         }
     }
 
@@ -107,7 +135,11 @@ impl Lane {
             Busy::Final(at) => Some(at),
             _ => None,
         };
-        decoding.or(self.finals.front().map(|j| j.queued))
+        let confirmed = self.confirmed.map(|(_, _, at)| at);
+        [decoding, confirmed, self.finals.front().map(|j| j.queued)]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }
 
@@ -172,9 +204,104 @@ impl Backlog {
         let lane = self.lane(job.speaker);
         lane.partial = None;
         lane.partial_of = None;
+        lane.parked = None;
         lane.queued_ms += job.audio_ms();
         lane.finals.push_back(job);
-        lane.busy == Busy::Partial
+        matches!(lane.busy, Busy::Partial | Busy::Early(..))
+    }
+
+    /// Whether the spurt open since `start`, quiet since `speech_end`, is due an early decode.
+    pub fn early_due(
+        &mut self,
+        speaker: Speaker,
+        start: Ms,
+        speech_end: Ms,
+        position_ms: Ms,
+        now: Instant,
+    ) -> bool {
+        if self.level(now) >= Level::NoPartials {
+            return false;
+        }
+        let lane = self.lane(speaker);
+        position_ms >= speech_end + EARLY_AFTER_MS && lane.early_for != Some((start, speech_end))
+    }
+
+    /// Queues an early decode in the partial slot (it is one until the spurt ends there).
+    pub fn push_early(&mut self, job: Job) {
+        let lane = self.lane(job.speaker);
+        lane.early_for = Some((job.start_ms, job.end_ms));
+        lane.parked = None;
+        lane.partial = Some(job);
+    }
+
+    /// The spurt `start..end` closed. True when an early decode covers it (its final is then
+    /// owed by that decode, queued here if its words are known); false: queue a final.
+    pub fn spurt_closed(&mut self, speaker: Speaker, start: Ms, end: Ms, now: Instant) -> bool {
+        let lane = self.lane(speaker);
+        let span = Some((start, end));
+        if let Some((s, e, text)) = lane.parked.take() {
+            if Some((s, e)) == span {
+                lane.partial = None;
+                lane.finals.push_back(Job {
+                    speaker,
+                    start_ms: start,
+                    end_ms: end,
+                    is_final: true,
+                    samples: Vec::new(),
+                    rate: 0,
+                    early: false,
+                    text: Some(text),
+                    queued: now,
+                });
+                return true;
+            }
+        }
+        if lane.busy == Busy::Early(start, end) {
+            lane.partial = None;
+            lane.confirmed = Some((start, end, now));
+            return true;
+        }
+        let queued_early = lane
+            .partial
+            .as_ref()
+            .is_some_and(|p| p.early && (p.start_ms, p.end_ms) == (start, end));
+        if let (true, Some(mut job)) = (queued_early, lane.partial.take()) {
+            job.is_final = true;
+            job.early = false;
+            job.queued = now;
+            lane.queued_ms += job.audio_ms();
+            lane.finals.push_back(job);
+            return true;
+        }
+        false
+    }
+
+    /// The worker finished its job, with `text` when it decoded any: what to do with the
+    /// words. An early decode the spurt's end confirmed meanwhile is the final; otherwise its
+    /// words are kept in case the spurt ends there, and meanwhile are a partial.
+    pub fn finished(&mut self, speaker: Speaker, text: Option<&str>) -> Delivery {
+        let lane = self.lane(speaker);
+        let was = std::mem::replace(&mut lane.busy, Busy::Idle);
+        let stale = !lane.finals.is_empty();
+        match was {
+            Busy::Final(_) => Delivery::Final,
+            Busy::Early(s, e) if lane.confirmed.is_some_and(|(cs, ce, _)| (cs, ce) == (s, e)) => {
+                lane.confirmed = None;
+                Delivery::Final
+            }
+            Busy::Early(s, e) => {
+                if let Some(t) = text {
+                    lane.parked = Some((s, e, t.to_string()));
+                }
+                if stale {
+                    Delivery::Drop
+                } else {
+                    Delivery::Partial
+                }
+            }
+            Busy::Partial | Busy::Idle if stale => Delivery::Drop,
+            Busy::Partial | Busy::Idle => Delivery::Partial,
+        }
     }
 
     /// How far behind the recognizers are at `now`.
@@ -229,23 +356,27 @@ impl Backlog {
             return Some(job);
         }
         let job = lane.partial.take()?;
-        lane.busy = Busy::Partial;
+        lane.busy = match job.early {
+            true => Busy::Early(job.start_ms, job.end_ms),
+            false => Busy::Partial,
+        };
         Some(job)
     }
 
     /// The worker finished its job. Returns whether a partial's words are still worth
     /// delivering (not when a final of the channel is already waiting).
     pub fn done(&mut self, speaker: Speaker) -> bool {
-        let lane = self.lane(speaker);
-        let was = std::mem::replace(&mut lane.busy, Busy::Idle);
-        matches!(was, Busy::Final(_)) || lane.finals.is_empty()
+        self.finished(speaker, None) != Delivery::Drop
     }
 
     /// Whether `speaker`'s worker has nothing to do.
     pub fn idle(&self, speaker: Speaker) -> bool {
         let lane = &self.lanes[usize::from(speaker == Speaker::Customer)];
         debug_assert_eq!(lane.speaker, speaker);
-        lane.busy == Busy::Idle && lane.finals.is_empty() && lane.partial.is_none()
+        lane.busy == Busy::Idle
+            && lane.finals.is_empty()
+            && lane.partial.is_none()
+            && lane.confirmed.is_none()
     }
 
     /// Drops waiting partials (the capture has stopped); finals stay.
@@ -286,6 +417,8 @@ mod tests {
             is_final,
             samples: vec![0.0; 4],
             rate: 16_000,
+            early: false,
+            text: None,
             queued,
         }
     }
@@ -366,6 +499,56 @@ mod tests {
         assert_eq!(b.skipped(), 1);
         b.take(A);
         assert!(b.has_room(A, 1_000), "room again once the worker took it");
+    }
+
+    #[test]
+    fn an_early_decode_is_the_final_when_the_spurt_ends_where_it_paused() {
+        let t0 = Instant::now();
+        let mut b = Backlog::default();
+        assert!(
+            !b.early_due(A, 1_000, 3_000, 3_199, t0),
+            "not quiet long enough"
+        );
+        assert!(b.early_due(A, 1_000, 3_000, 3_200, t0));
+        let mut early = job(A, 1_000, 3_000, false, t0);
+        early.early = true;
+        b.push_early(early.clone());
+        assert!(!b.early_due(A, 1_000, 3_000, 3_300, t0), "once per pause");
+        // 1. The spurt closes while the early decode runs: its words are the final.
+        assert!(b.take(A).is_some_and(|j| j.early));
+        assert!(b.spurt_closed(A, 1_000, 3_000, t0 + ms(150)));
+        assert_eq!(
+            b.level(t0 + ms(1_200)),
+            Level::FewerPartials,
+            "a final is owed"
+        );
+        assert_eq!(b.finished(A, Some("hello")), Delivery::Final);
+        assert!(b.idle(A));
+        // 2. Speech went on after the pause: the early words were a partial; the spurt that
+        // closes later needs its own final.
+        b.push_early(job(A, 5_000, 6_000, false, t0));
+        b.lane(A).partial.as_mut().unwrap().early = true;
+        assert!(b.take(A).is_some());
+        assert_eq!(b.finished(A, Some("so")), Delivery::Partial);
+        assert!(!b.spurt_closed(A, 5_000, 7_500, t0));
+        // 3. The early decode finished before the spurt closed there: its words are queued as
+        // the final, with nothing left to decode.
+        b.push_early(job(A, 9_000, 10_000, false, t0));
+        b.lane(A).partial.as_mut().unwrap().early = true;
+        assert!(b.take(A).is_some());
+        assert_eq!(b.finished(A, Some("right")), Delivery::Partial);
+        assert!(b.spurt_closed(A, 9_000, 10_000, t0));
+        let last = b.take(A).unwrap();
+        assert!(last.is_final && last.samples.is_empty());
+        assert_eq!(last.text.as_deref(), Some("right"));
+        // 4. Still queued when the spurt closed: it becomes the final job itself.
+        b.finished(A, None);
+        let mut queued = job(A, 12_000, 13_000, false, t0);
+        queued.early = true;
+        b.push_early(queued);
+        assert!(b.spurt_closed(A, 12_000, 13_000, t0));
+        let j = b.take(A).unwrap();
+        assert!(j.is_final && !j.early && j.text.is_none());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use std::path::PathBuf;
 
-use super::backlog::{Backlog, Job, LagChange, PARTIAL_MAX_MS};
+use super::backlog::{Backlog, Delivery, Job, LagChange, PARTIAL_MAX_MS};
 use super::models::{find_model, ModelChoice};
 use super::whisper::{WhisperModel, WhisperOptions};
 use super::{AudioHistory, Recognizer, SttError};
@@ -281,21 +281,28 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
                 };
             }
         };
-        let result = recognizer.transcribe(&job.samples, job.rate);
-        let (deliver, change) = {
-            let mut backlog = lock(&shared.backlog);
-            let deliver = backlog.done(speaker);
-            (deliver, backlog.lag_change(Instant::now()))
+        let mut job = job;
+        let result = match job.text.take() {
+            Some(known) => Ok(known),
+            None => recognizer.transcribe(&job.samples, job.rate),
         };
+        let (delivery, change) = {
+            let mut backlog = lock(&shared.backlog);
+            let words = result.as_ref().ok().map(|t| t.trim());
+            let delivery = backlog.finished(speaker, words);
+            (delivery, backlog.lag_change(Instant::now()))
+        };
+        let is_final = delivery == Delivery::Final;
+        let wanted = is_final || (delivery == Delivery::Partial && shared.streaming.partials);
         match result {
-            Ok(text) if deliver => {
+            Ok(text) if wanted => {
                 let text = text.trim();
                 if text.is_empty() {
-                    if job.is_final {
+                    if is_final {
                         shared.count(|r| r.empty += 1);
                     }
                 } else {
-                    shared.count(|r| match job.is_final {
+                    shared.count(|r| match is_final {
                         true => r.finals += 1,
                         false => r.partials += 1,
                     });
@@ -304,13 +311,22 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
                         text: text.to_string(),
                         start_ms: job.start_ms,
                         end_ms: job.end_ms,
-                        is_final: job.is_final,
+                        is_final,
                     })));
                 }
             }
             Ok(_) => {}
+            // An early decode the spurt's end confirmed, but which failed: decoded again as an
+            // ordinary final, so the spurt's words are still owed.
+            Err(_) if job.early && is_final => {
+                job.is_final = true;
+                job.early = false;
+                job.queued = Instant::now();
+                lock(&shared.backlog).push_final(job);
+                shared.wake.notify_all();
+            }
             // A partial that failed (or was interrupted for its final) is not missed.
-            Err(_) if !job.is_final => {
+            Err(_) if !is_final => {
                 let flagged = shared.interrupt[slot(speaker)]
                     .as_ref()
                     .is_some_and(|f| f.load(Ordering::Relaxed));
@@ -359,6 +375,8 @@ impl WordsTap {
             is_final,
             rate: history.sample_rate(),
             samples: self.scratch.clone(),
+            early: false,
+            text: None,
             queued: Instant::now(),
         })
     }
@@ -387,8 +405,16 @@ impl Tap for WordsTap {
         else {
             return;
         };
-        if !lock(&self.shared.backlog).has_room(speaker, end_ms.saturating_sub(start_ms)) {
-            return;
+        {
+            let mut backlog = lock(&self.shared.backlog);
+            if backlog.spurt_closed(speaker, start_ms, end_ms, Instant::now()) {
+                drop(backlog);
+                self.shared.wake.notify_all();
+                return;
+            }
+            if !backlog.has_room(speaker, end_ms.saturating_sub(start_ms)) {
+                return;
+            }
         }
         if let Some(job) = self.job(speaker, start_ms, end_ms, true) {
             let mut backlog = lock(&self.shared.backlog);
@@ -407,14 +433,24 @@ impl Tap for WordsTap {
         let now = Instant::now();
         // A turn in a pause may be about to close: its final is better than a partial then.
         let talking = open.filter(|&(_, speech_end)| position_ms <= speech_end + PARTIAL_PAUSE_MS);
-        let (change, due) = {
+        let (change, due, early) = {
             let mut backlog = lock(&self.shared.backlog);
             let partials = self.shared.streaming.partials;
             let due = talking
                 .filter(|&(start, end)| partials && backlog.partial_due(speaker, start, end, now));
-            (backlog.lag_change(now), due)
+            let early = open
+                .filter(|&(start, end)| backlog.early_due(speaker, start, end, position_ms, now));
+            (backlog.lag_change(now), due, early)
         };
         self.shared.tell_lag(change);
+        if let Some((start, end)) = early {
+            if let Some(mut job) = self.job(speaker, start, end, false) {
+                job.early = true;
+                lock(&self.shared.backlog).push_early(job);
+                self.shared.wake.notify_all();
+            }
+            return;
+        }
         let Some((start, end)) = due else { return };
         let from = start.max(end.saturating_sub(PARTIAL_MAX_MS));
         if let Some(job) = self.job(speaker, from, end, false) {

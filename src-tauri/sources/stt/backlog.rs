@@ -227,11 +227,14 @@ impl Backlog {
     }
 
     /// Queues an early decode in the partial slot (it is one until the spurt ends there).
-    pub fn push_early(&mut self, job: Job) {
+    /// Returns true when the channel's worker is decoding a partial, which the early decode is
+    /// worth interrupting for.
+    pub fn push_early(&mut self, job: Job) -> bool {
         let lane = self.lane(job.speaker);
         lane.early_for = Some((job.start_ms, job.end_ms));
         lane.parked = None;
         lane.partial = Some(job);
+        lane.busy == Busy::Partial
     }
 
     /// The spurt `start..end` closed. True when an early decode covers it (its final is then

@@ -362,6 +362,14 @@ fn slot(speaker: Speaker) -> usize {
 }
 
 impl WordsTap {
+    /// Gives up the side's decode in progress; call it holding the backlog's lock (the worker
+    /// clears the flag under it when it takes its next job).
+    fn interrupt(&self, speaker: Speaker) {
+        if let Some(flag) = &self.shared.interrupt[slot(speaker)] {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Copies `start_ms..end_ms` of the channel into a new job; None when the audio is gone.
     fn job(&mut self, speaker: Speaker, start_ms: Ms, end_ms: Ms, is_final: bool) -> Option<Job> {
         let history = self.history[slot(speaker)].as_ref()?;
@@ -420,9 +428,7 @@ impl Tap for WordsTap {
             let mut backlog = lock(&self.shared.backlog);
             // The turn's partial still decoding would hold its final up: give it up.
             if backlog.push_final(job) {
-                if let Some(flag) = &self.shared.interrupt[slot(speaker)] {
-                    flag.store(true, Ordering::Relaxed);
-                }
+                self.interrupt(speaker);
             }
             drop(backlog);
             self.shared.wake.notify_all();
@@ -446,7 +452,11 @@ impl Tap for WordsTap {
         if let Some((start, end)) = early {
             if let Some(mut job) = self.job(speaker, start, end, false) {
                 job.early = true;
-                lock(&self.shared.backlog).push_early(job);
+                let mut backlog = lock(&self.shared.backlog);
+                if backlog.push_early(job) {
+                    self.interrupt(speaker);
+                }
+                drop(backlog);
                 self.shared.wake.notify_all();
             }
             return;

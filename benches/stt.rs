@@ -8,7 +8,8 @@
 //!   handed to the recognizer at 8 kHz (it resamples to 16 kHz itself);
 //! - noisy: phone, with white noise added before the codec at 10 dB SNR (speech-active power).
 //!
-//! STT_BENCH_MODELS=base,tiny.en picks the models; STT_BENCH_QUICK=1 uses fewer clips.
+//! STT_BENCH_MODELS=base,tiny.en picks the models; STT_BENCH_QUICK=1 uses fewer clips;
+//! STT_BENCH_SWEEP=1 measures only phone-line WER, for decoding parameters side by side.
 
 use std::process::Command;
 use std::time::Instant;
@@ -64,7 +65,62 @@ fn main() {
             println!("\n{name}: SKIPPED (not installed; scripts/install-whisper.sh)");
             continue;
         };
-        bench_model(name, &path, &clips);
+        if std::env::var_os("STT_BENCH_SWEEP").is_some() {
+            sweep(name, &path, &clips);
+        } else {
+            bench_model(name, &path, &clips);
+        }
+    }
+}
+
+/// Phone-line (and noisy) WER and CPU-RTF for decoding parameters side by side.
+fn sweep(name: &str, path: &std::path::Path, clips: &[Clip]) {
+    let model = WhisperModel::load(path).unwrap();
+    let d = WhisperOptions::default;
+    let variants = [
+        ("default (greedy, fallback, prompt)", d()),
+        (
+            "no temperature fallback",
+            WhisperOptions {
+                fallback: false,
+                ..d()
+            },
+        ),
+        (
+            "beam search 5",
+            WhisperOptions {
+                beam_size: 5,
+                ..d()
+            },
+        ),
+        (
+            "beam search 5, no prompt",
+            WhisperOptions {
+                beam_size: 5,
+                prompt: None,
+                ..d()
+            },
+        ),
+        (
+            "window >= 5 s",
+            WhisperOptions {
+                window: Window::Fit { min_s: 5 },
+                ..d()
+            },
+        ),
+    ];
+    println!("\n== {name}: phone 8 kHz mu-law / noisy phone, WER and CPU-RTF");
+    for (label, options) in variants {
+        let mut r = model.recognizer(options).unwrap();
+        let phone = run(&mut r, clips, |c| (&c.phone, 8_000));
+        let noisy = run(&mut r, clips, |c| (&c.noisy, 8_000));
+        println!(
+            "{label:<36} phone {:5.1}% {:.3}   noisy {:5.1}% {:.3}",
+            phone.wer * 100.0,
+            phone.cpu_rtf,
+            noisy.wer * 100.0,
+            noisy.cpu_rtf
+        );
     }
 }
 

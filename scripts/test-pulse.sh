@@ -5,7 +5,10 @@
 # `parley serve --capture` listens; then the coaching and the saved session are checked
 # (tests/pulse/check.py). A second run starts and ends the call automatically from the audio; a
 # third unloads the softphone device mid-call: the call must go on with the microphone and still
-# be saved.
+# be saved. A fourth speaks a complaint, its restatement and an insult: with the installed Whisper
+# model the words of both sides reach the engine (paraphrase ticked, a boundary nudge) and the
+# saved session has the transcript (tests/pulse/check_words.py); SKIPPED without a model
+# (scripts/install-models.sh installs it).
 #
 #   scripts/test-pulse.sh [path/to/parley]      (default: builds target/debug/parley)
 #
@@ -36,6 +39,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The installed Whisper model, found before HOME moves (every run below transcribes with it).
+models=${XDG_DATA_HOME:-$HOME/.local/share}/parley/models/whisper
+if [[ -z "${PARLEY_STT_MODEL:-}" && -f "$models/ggml-base-q8_0.bin" ]]; then
+  export PARLEY_STT_MODEL="$models/ggml-base-q8_0.bin"
+fi
 
 # A private server: its own runtime dir and home, nothing shared with a desktop session.
 export XDG_RUNTIME_DIR="$work/run" HOME="$work/home" PARLEY_DB="$work/parley.db"
@@ -128,4 +137,20 @@ assert s["session"]["status"] == "complete", s["session"]
 assert customer, "the customer's speech before the device vanished is kept"
 assert len(agent) >= 2 and agent[-1]["start_ms"] > customer[-1]["end_ms"], "the microphone kept working"
 PY
-echo "live capture test: 3 passed, 0 failed"
+
+echo "== words from both sides"
+if [[ -z "${PARLEY_STT_MODEL:-}" ]]; then
+  echo "SKIPPED: no Whisper model installed (scripts/install-models.sh installs it)"
+  echo "live capture test: 3 passed, 0 failed, 1 skipped"
+  exit 0
+fi
+pactl load-module module-null-sink sink_name=softphone sink_properties=device.description=Softphone >/dev/null
+start_serve
+paplay --device=micfeed "$work/words-agent.wav" &
+agent_play=$!
+paplay --device=softphone "$work/words-customer.wav"
+wait "$agent_play"
+stop_serve
+"$bin" sessions show 4 --json >"$work/session-words.json"
+python3 tests/pulse/check_words.py "$work" "$work/session-words.json"
+echo "live capture test: 4 passed, 0 failed"

@@ -145,6 +145,7 @@ fn a_channel_that_stops_is_reported_and_ticks_go_on_from_the_other() {
         // The customer's device never delivers.
         stall_after: Duration::from_millis(200),
         align: true,
+        tap: None,
     };
     let audio = LiveAudio::start_with(vec![agent_in, customer_in], outlets).unwrap();
     let wait = Duration::from_secs(20);

@@ -127,3 +127,45 @@ fn a_speed_that_overflows_a_duration_is_refused_clearly() {
         );
     }
 }
+
+#[test]
+fn capture_with_a_model_file_that_does_not_exist_stops_before_a_call_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("parley.db");
+    let missing = dir.path().join("ggml-missing.bin");
+    let out = parley()
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--token",
+            TOKEN,
+            "--capture",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--stt-model")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "speech-to-text model {}: no such file",
+            missing.display()
+        )),
+        "{err}"
+    );
+    // No call was started and left unfinished.
+    let list = parley()
+        .args(["sessions", "list", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.status.success() && listed.contains("\"total\": 0"),
+        "{listed}"
+    );
+}

@@ -1,7 +1,8 @@
 //! Speech-to-text end to end, on speech made on this machine: espeak-ng speaks an agent (left
 //! channel) and a customer (right channel) who complains, is paraphrased, then insults the agent.
 //! `parley transcribe` must give the words with each spurt's times, and `parley replay` of the
-//! same WAV must tick paraphrase and climb the boundary ladder from those words. Needs the Whisper model (scripts/install-whisper.sh, which
+//! same WAV must tick paraphrase and climb the boundary ladder from those words; the live
+//! capture path (rings, analysis thread, recognizer threads) must give the same spurts' words. Needs the Whisper model (scripts/install-whisper.sh, which
 //! scripts/test.sh runs) and espeak-ng; without either the tests say SKIPPED and pass.
 
 use std::path::{Path, PathBuf};
@@ -275,4 +276,84 @@ fn two_mono_files_at_phone_rate_give_the_same_words() {
     let insult = words(&got.utterances[3].text);
     assert!(insult.contains(&"idiot".to_string()), "{insult:?}");
     assert!(!got.voice.is_empty());
+}
+
+/// The live path without a device: the call's samples pushed into the capture rings (faster
+/// than real time, as fast as the analysis takes them), the speech-to-text tap on the analysis
+/// thread, a recognizer thread per side. Every spurt's final arrives with the same times the
+/// file path gives, and the insult's words with it.
+#[test]
+fn live_capture_rings_give_every_spurt_its_words_with_the_file_paths_times() {
+    use std::sync::{mpsc, Mutex};
+
+    use parley::engine::{Event, Speaker};
+    use parley::sources::audio::live::{self, LiveAudio, Outlets, Tap, STALL_AFTER};
+    use parley::sources::stt::{LiveWords, WordsOut, WordsSink};
+
+    let Some(model) = model() else { return };
+    if !espeak_available() {
+        return;
+    }
+    let call = make_call();
+    let file = stt::transcribe_wav(&call.stereo(), &model, WhisperOptions::default()).unwrap();
+
+    let mut reader = hound::WavReader::open(call.stereo()).unwrap();
+    let rate = reader.spec().sample_rate;
+    let samples: Vec<f32> = reader
+        .samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32768.0)
+        .collect();
+    let (words_tx, words_rx) = mpsc::channel();
+    let words_tx = Mutex::new(words_tx);
+    let sink: WordsSink = std::sync::Arc::new(move |out| {
+        if let WordsOut::Words(Event::Utterance(u)) = out {
+            if u.is_final {
+                let tx = words_tx.lock().unwrap_or_else(|p| p.into_inner());
+                tx.send(u).expect("test receiver alive");
+            }
+        }
+    });
+    let (recognizers, tap) = LiveWords::whisper(&model, WhisperOptions::default(), sink).unwrap();
+    let (mut agent_feed, agent_in) = live::channel(Speaker::Agent, rate);
+    let (mut customer_feed, customer_in) = live::channel(Speaker::Customer, rate);
+    let outlets = Outlets {
+        events: Box::new(|_| {}),
+        notices: Box::new(|_| {}),
+        ticks: false,
+        stall_after: STALL_AFTER,
+        align: false,
+        tap: Some(Box::new(tap) as Box<dyn Tap>),
+    };
+    let audio = LiveAudio::start_with(vec![agent_in, customer_in], outlets).unwrap();
+    let block = rate as usize / 50;
+    for frame in samples.chunks(2 * block) {
+        let left: Vec<f32> = frame.iter().step_by(2).copied().collect();
+        let right: Vec<f32> = frame.iter().skip(1).step_by(2).copied().collect();
+        // As a device would: the next block once there is room for it.
+        while agent_feed.free_slots() < left.len() || customer_feed.free_slots() < right.len() {
+            std::thread::yield_now();
+        }
+        agent_feed.push(&left);
+        customer_feed.push(&right);
+    }
+    let report = audio.stop().unwrap();
+    assert_eq!(report.overruns, 0);
+    let done = recognizers.finish().unwrap();
+    let mut live: Vec<_> = words_rx.try_iter().collect();
+    live.sort_by_key(|u| (u.start_ms, u.end_ms));
+    let spans = |us: &[parley::engine::Utterance]| -> Vec<(Speaker, u64, u64)> {
+        us.iter()
+            .map(|u| (u.speaker, u.start_ms, u.end_ms))
+            .collect()
+    };
+    assert_eq!(spans(&live), spans(&file.utterances), "{live:?}");
+    assert_eq!(
+        (done.finals, done.failed, done.skipped),
+        (SCRIPT.len() as u64, 0, 0)
+    );
+    let insult = words(&live[3].text);
+    assert!(
+        insult.contains(&"idiot".to_string()) || insult.contains(&"useless".to_string()),
+        "{insult:?}"
+    );
 }

@@ -262,6 +262,7 @@
  * @property {boolean} endpoint
  * @property {number} endpoint_port
  * @property {Object<string, number>} dock_offsets
+ * @property {string} stt_model
  */
 
 /**

@@ -228,6 +228,7 @@ async function loadSettings() {
   f.notifications.checked = s.notifications;
   f.endpoint.checked = s.endpoint;
   f.endpoint_port.value = String(s.endpoint_port);
+  f.stt_model.value = s.stt_model;
   for (const k of Object.keys(s.hotkeys)) f[`hk.${k}`].value = s.hotkeys[k];
   document.documentElement.dataset.theme = s.theme;
   f.dataset.loaded = JSON.stringify(s);
@@ -255,7 +256,7 @@ async function saveSettings() {
   for (const k of Object.keys(base.hotkeys || {})) hotkeys[k] = f[`hk.${k}`].value;
   const settings = { ...base, agent: f.agent.value, playbook: f.playbook.value, thresholds, dock: f.dock.value,
     theme: f.theme.value, database: f.database.value, notifications: f.notifications.checked, hotkeys,
-    endpoint: f.endpoint.checked, endpoint_port: Number(f.endpoint_port.value) };
+    endpoint: f.endpoint.checked, endpoint_port: Number(f.endpoint_port.value), stt_model: f.stt_model.value };
   try {
     const saved = await call("save_settings", { settings });
     f.dataset.loaded = JSON.stringify(saved);

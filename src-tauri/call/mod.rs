@@ -17,7 +17,8 @@
 //!   ([`SourceKind::Manual`]) can always act on the call in front of them: tick, flag, note,
 //!   dismiss, mute, hold and end it.
 //! - Events more than [`MAX_REORDER_MS`](crate::sources::ingest::MAX_REORDER_MS) behind the
-//!   latest one are refused ([`Refused::Backwards`]).
+//!   latest one are refused ([`Refused::Backwards`]), except final utterances from audio
+//!   capture: local speech-to-text may lag the audio clock further when the CPU is short.
 //! - An event with no call in progress is refused ([`Refused::NoCall`]).
 //!
 //! # Ticks

@@ -260,7 +260,7 @@ impl Runtime {
                 from: source.kind,
             });
         }
-        if at + MAX_REORDER_MS < call.source_ms {
+        if at + MAX_REORDER_MS < call.source_ms && !late_words(source.kind, event) {
             return Err(Refused::Backwards {
                 at_ms: at,
                 latest_ms: call.source_ms,
@@ -494,6 +494,13 @@ fn agent_may_act(from: SourceKind, event: &Event) -> bool {
 }
 
 /// Ticks and partial transcripts are not worth a row each; everything else is kept.
+/// Local speech-to-text may fall behind the audio clock by more than the reorder window when
+/// the CPU is short; its finals carry the spurt's own times and are still the call's words.
+fn late_words(kind: SourceKind, event: &Event) -> bool {
+    kind == SourceKind::Capture
+        && matches!(event, Event::Utterance(Utterance { is_final: true, .. }))
+}
+
 fn worth_keeping(event: &Event) -> bool {
     !matches!(
         event,

@@ -157,6 +157,35 @@ fn events_without_a_call_or_far_in_the_past_are_refused() {
 }
 
 #[test]
+fn late_final_words_from_capture_are_taken_however_far_behind_the_audio_clock() {
+    let (mut rt, _) = runtime(None);
+    rt.feed(&capture(), &start(0)).unwrap();
+    rt.feed(&capture(), &Event::Tick { at_ms: 40_000 }).unwrap();
+    // Speech-to-text fell behind: the words of a spurt that ended 35 s ago.
+    let fed = rt
+        .feed(
+            &capture(),
+            &say(Speaker::Customer, 2_000, 5_000, "I was charged twice"),
+        )
+        .unwrap();
+    // The engine heard them: the customer's three seconds of speech count.
+    assert!(
+        fed.outputs.iter().any(
+            |o| matches!(o, Output::Pacing { pacing, .. } if pacing.customer_speech_ms == 3_000)
+        ),
+        "{:?}",
+        fed.outputs
+    );
+    // Partials are not owed: a stale one is refused as before.
+    let mut partial = say(Speaker::Agent, 1_000, 3_000, "so");
+    if let Event::Utterance(u) = &mut partial {
+        u.is_final = false;
+    }
+    let err = rt.feed(&capture(), &partial).unwrap_err();
+    assert!(matches!(err, Refused::Backwards { .. }), "{err}");
+}
+
+#[test]
 fn submissions_are_answered_and_counted() {
     use crate::sources::ingest::{self, LinkOptions, Reply, Submission};
     let (link, inbox) = ingest::link(&LinkOptions::default());

@@ -66,6 +66,13 @@ pub struct ServeArgs {
     /// Seconds of silence that end an automatic call.
     #[arg(long, default_value_t = 30, requires = "auto_call")]
     pub quiet_end: u64,
+    /// With --capture: the speech-to-text model for the words of both sides: base, tiny.en or
+    /// a ggml file (default: $PARLEY_STT_MODEL, else base when installed).
+    #[arg(long, value_name = "MODEL", requires = "capture")]
+    pub stt_model: Option<crate::sources::stt::ModelChoice>,
+    /// With --capture: no speech-to-text (pacing, timing and loudness only).
+    #[arg(long, requires = "capture", conflicts_with = "stt_model")]
+    pub no_words: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,7 +124,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         eprintln!("token: {token}  ({})", describe(&source));
         eprintln!("try: parley send assets/samples/model-call.jsonl --url ws://{addr}/v1/live");
         let capture = if args.capture {
-            Some(capture::start(&args, &link).await?)
+            Some(capture::start(&args, &link, printer.clone()).await?)
         } else {
             None
         };
@@ -286,11 +293,13 @@ mod capture {
 
     use super::ServeArgs;
     use crate::call::MUST_DELIVER_WAIT;
+    use crate::call::{Listener, News};
     use crate::engine::{Event, Speaker};
     use crate::sources::audio::autocall::AutoCall;
     use crate::sources::audio::capture::{Capture, CaptureConfig};
-    use crate::sources::audio::live::{Notice, Outlets, STALL_AFTER};
+    use crate::sources::audio::live::{Notice, Outlets, Tap, STALL_AFTER};
     use crate::sources::ingest::{EventLink, Submission, SubmitError};
+    use crate::sources::stt::{LiveWords, Started, WhisperOptions, WordsOut, WordsSink, NO_MODEL};
     use crate::sources::SourceKind;
 
     fn side(speaker: Speaker) -> &'static str {
@@ -300,18 +309,26 @@ mod capture {
         }
     }
 
-    /// A capture in progress, and the automatic call finder when calls start by themselves.
+    /// A capture in progress, its recognizers, and the automatic call finder when calls start
+    /// by themselves.
     pub struct Running {
         capture: Capture,
+        words: Option<LiveWords>,
         auto: Option<Arc<Mutex<AutoCall>>>,
     }
 
-    /// Start and end must not be dropped: they wait for room; voice and ticks do not.
+    /// Start, end and final words must not be dropped: they wait for room; voice activity,
+    /// partial words and ticks do not.
     fn deliver(link: &EventLink, event: Event) {
+        let must = match &event {
+            Event::CallStarted { .. } | Event::CallEnded { .. } => true,
+            Event::Utterance(u) => u.is_final,
+            _ => false,
+        };
         let sub = Submission::new(SourceKind::Capture, event);
-        let sent = match sub.event {
-            Event::CallStarted { .. } | Event::CallEnded { .. } => link.blocking_submit(sub),
-            _ => link.try_submit(sub),
+        let sent = match must {
+            true => link.blocking_submit(sub),
+            false => link.try_submit(sub),
         };
         // A full queue is counted in the stats; a stopped runtime ends the run.
         match sent {
@@ -319,7 +336,66 @@ mod capture {
         }
     }
 
-    pub async fn start(args: &ServeArgs, link: &EventLink) -> anyhow::Result<Running> {
+    /// Where the capture's events (from the analysis thread) and words (from the recognizer
+    /// threads) go: through the call finder when calls start by themselves, else straight in.
+    fn router(
+        link: &EventLink,
+        auto: Option<Arc<Mutex<AutoCall>>>,
+    ) -> Arc<dyn Fn(Event) + Send + Sync> {
+        let link = link.clone();
+        Arc::new(move |event: Event| match &auto {
+            Some(f) => {
+                let mut found = Vec::new();
+                match f.lock() {
+                    Ok(mut f) => f.push(&event, &mut found),
+                    Err(poisoned) => poisoned.into_inner().push(&event, &mut found),
+                }
+                for e in found {
+                    deliver(&link, e);
+                }
+            }
+            None => deliver(&link, event),
+        })
+    }
+
+    /// The recognizers for both sides, or None (said once) when no model is installed or words
+    /// are turned off.
+    fn words(
+        args: &ServeArgs,
+        route: Arc<dyn Fn(Event) + Send + Sync>,
+        listener: Arc<dyn Listener>,
+    ) -> anyhow::Result<Option<Started>> {
+        if args.no_words {
+            return Ok(None);
+        }
+        let sink: WordsSink = Arc::new(move |out: WordsOut| match out {
+            WordsOut::Words(event) => route(event),
+            other => {
+                if let Some(message) = other.message() {
+                    listener.news(&News::Warning {
+                        call: None,
+                        message: &message,
+                    });
+                }
+            }
+        });
+        let started =
+            LiveWords::for_choice(args.stt_model.as_ref(), WhisperOptions::default(), sink)?;
+        match &started {
+            Some(s) => eprintln!(
+                "words: {} (speech-to-text on both sides)",
+                s.model.display()
+            ),
+            None => eprintln!("parley: {NO_MODEL}"),
+        }
+        Ok(started)
+    }
+
+    pub async fn start(
+        args: &ServeArgs,
+        link: &EventLink,
+        listener: Arc<dyn Listener>,
+    ) -> anyhow::Result<Running> {
         let config = CaptureConfig {
             mic: args.mic.clone(),
             call: args.call_input.clone(),
@@ -327,6 +403,13 @@ mod capture {
         let auto = args
             .auto_call
             .then(|| Arc::new(Mutex::new(AutoCall::new(args.quiet_end * 1000))));
+        // The model first: a file of the user's own that does not load stops here, before a call
+        // is started and left unfinished.
+        let route = router(link, auto.clone());
+        let (words, tap) = match words(args, route.clone(), listener)? {
+            Some(s) => (Some(s.words), Some(Box::new(s.tap) as Box<dyn Tap>)),
+            None => (None, None),
+        };
         if auto.is_none() {
             let start = Event::CallStarted {
                 at_ms: 0,
@@ -339,22 +422,8 @@ mod capture {
             )
             .await?;
         }
-        let events = link.clone();
-        let finder = auto.clone();
-        let mut found = Vec::new();
         let outlets = Outlets {
-            events: Box::new(move |event: Event| match &finder {
-                Some(f) => {
-                    match f.lock() {
-                        Ok(mut f) => f.push(&event, &mut found),
-                        Err(poisoned) => poisoned.into_inner().push(&event, &mut found),
-                    }
-                    for e in found.drain(..) {
-                        deliver(&events, e);
-                    }
-                }
-                None => deliver(&events, event),
-            }),
+            events: Box::new(move |event: Event| route(event)),
             notices: Box::new(|notice| {
                 match notice {
                 Notice::Stalled(s) => eprintln!(
@@ -367,6 +436,7 @@ mod capture {
             ticks: true,
             stall_after: STALL_AFTER,
             align: true,
+            tap,
         };
         let capture =
             tokio::task::spawn_blocking(move || Capture::start(&config, outlets)).await??;
@@ -382,12 +452,25 @@ mod capture {
             "capturing through {}: microphone {} ({}), call audio {} ({}); {ends}",
             capture.host, mic.id, mic.name, call.id, call.name
         );
-        Ok(Running { capture, auto })
+        Ok(Running {
+            capture,
+            words,
+            auto,
+        })
     }
 
     pub async fn stop(running: Running, link: &EventLink) -> anyhow::Result<()> {
-        let Running { capture, auto } = running;
+        let Running {
+            capture,
+            words,
+            auto,
+        } = running;
         let report = tokio::task::spawn_blocking(move || capture.stop()).await??;
+        // The last spurts' words reach the call before it ends.
+        let words = match words {
+            Some(w) => Some(tokio::task::spawn_blocking(move || w.finish()).await??),
+            None => None,
+        };
         let mut ends = Vec::new();
         match auto {
             Some(f) => match f.lock() {
@@ -407,6 +490,12 @@ mod capture {
             "audio: {} ms analysed, {} voice events, {} samples dropped, {} device errors",
             report.position_ms, report.events, report.overruns, report.device_errors
         );
+        if let Some(w) = words {
+            eprintln!(
+                "words: {} spurts transcribed, {} without words, {} partials ({} interrupted), {} skipped (backlog full), {} failed",
+                w.finals, w.empty, w.partials, w.interrupted, w.skipped, w.failed
+            );
+        }
         Ok(())
     }
 }

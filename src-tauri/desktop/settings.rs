@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Playbook;
+use crate::sources::stt::ModelChoice;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -35,6 +36,9 @@ pub struct Settings {
     pub endpoint_port: u16,
     /// Overlay top offset per monitor name, so it comes back where the agent left it.
     pub dock_offsets: BTreeMap<String, i32>,
+    /// Speech-to-text for captured calls: "base" (the default), "tiny.en", "off", or the path
+    /// of a ggml Whisper file. See [`Settings::stt_choice`].
+    pub stt_model: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +108,7 @@ impl Default for Settings {
             endpoint: true,
             endpoint_port: crate::sources::ingest::DEFAULT_PORT,
             dock_offsets: BTreeMap::new(),
+            stt_model: "base".into(),
         }
     }
 }
@@ -157,6 +162,17 @@ impl Settings {
             }
             seen.push((canon, what));
         }
+        if let Some(ModelChoice::File(path)) = self.stt_choice() {
+            if !path.is_file() {
+                return Err(invalid(
+                    "stt_model",
+                    format!(
+                        "no file '{}': give base, tiny.en, off, or the path of a ggml Whisper model",
+                        path.display()
+                    ),
+                ));
+            }
+        }
         if self.endpoint && self.endpoint_port == 0 {
             return Err(invalid("endpoint_port", "must be a port from 1 to 65535"));
         }
@@ -190,6 +206,17 @@ impl Settings {
             .override_thresholds(&overrides)
             .map_err(|e| invalid("thresholds", e.to_string()))?;
         Ok(playbook)
+    }
+
+    /// The speech-to-text model capture should use; None when words are off. A named model
+    /// that is not installed is found missing at capture time (the app then says once that it
+    /// coaches on pacing only).
+    pub fn stt_choice(&self) -> Option<ModelChoice> {
+        match self.stt_model.trim() {
+            "off" => None,
+            "" => Some(ModelChoice::Base),
+            other => other.parse().ok(),
+        }
     }
 
     /// The configured database file; None means the store's default (`$PARLEY_DB`, then the
@@ -237,5 +264,27 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("hotkeys.quick note"));
+    }
+
+    #[test]
+    fn the_speech_to_text_model_is_named_or_a_file_that_exists() {
+        let mut s = Settings::default();
+        assert_eq!(s.stt_choice(), Some(ModelChoice::Base));
+        s.stt_model = "tiny.en".into();
+        assert_eq!(s.stt_choice(), Some(ModelChoice::TinyEn));
+        s.validate().unwrap();
+        s.stt_model = "off".into();
+        assert_eq!(s.stt_choice(), None);
+        s.validate().unwrap();
+        s.stt_model = "/nonexistent/ggml-small.bin".into();
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("setting 'stt_model'"), "{err}");
+        assert!(err.contains("/nonexistent/ggml-small.bin"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let own = dir.path().join("ggml-own.bin");
+        std::fs::write(&own, b"x").unwrap();
+        s.stt_model = own.display().to_string();
+        s.validate().unwrap();
+        assert_eq!(s.stt_choice(), Some(ModelChoice::File(own)));
     }
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Builds the two sides of a test call from espeak-ng clips with known timings.
+"""Builds the two sides of test calls from espeak-ng clips with known timings.
 
 usage: make_call.py WORKDIR
 Writes agent.wav and customer.wav (mono, same length) and timeline.json, the seconds at which
-each clip starts and ends on its side.
+each clip starts and ends on its side; and words-agent.wav, words-customer.wav and
+words-timeline.json, a call for speech-to-text: a complaint, the agent's restatement, an insult.
 """
 import json
 import subprocess
@@ -25,35 +26,50 @@ CLIPS = [
 TAIL_S = 1.5
 
 
-def clip(text, wpm, path):
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", str(wpm), "-w", str(path), text],
+# The words call: (side, start seconds, text, words per minute); voices as in tests/stt.rs.
+WORDS = [
+    ("customer", 1.0, "I was charged twice for my order and I want my money back.", 140),
+    ("agent", 6.0, "So you were charged twice for your order, is that right?", 140),
+    ("customer", 11.0, "Listen to me, you are a useless idiot.", 140),
+    ("agent", 15.0, "I want to help you, and I need us to keep this respectful.", 140),
+]
+VOICES = {"agent": "en-gb", "customer": "en-us"}
+
+
+def clip(text, wpm, path, voice="en-us"):
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(path), text],
                    check=True)
     with wave.open(str(path)) as w:
         return w.getframerate(), w.readframes(w.getnframes())
 
 
-sides = {"agent": [], "customer": []}
-rate = None
-timeline = []
-for i, (side, start, text, wpm) in enumerate(CLIPS):
-    r, frames = clip(text, wpm, work / f"clip{i}.wav")
-    rate = rate or r
-    assert r == rate, "espeak-ng changed its sample rate"
-    sides[side].append((start, frames))
-    timeline.append({"side": side, "start": start, "end": start + len(frames) / 2 / rate})
+def build(clips, prefix, voices):
+    sides = {"agent": [], "customer": []}
+    rate = None
+    timeline = []
+    for i, (side, start, text, wpm) in enumerate(clips):
+        r, frames = clip(text, wpm, work / f"{prefix}clip{i}.wav", voices.get(side, "en-us"))
+        rate = rate or r
+        assert r == rate, "espeak-ng changed its sample rate"
+        sides[side].append((start, frames))
+        timeline.append({"side": side, "start": start, "end": start + len(frames) / 2 / rate,
+                         "text": text})
+    length = max(t["end"] for t in timeline) + TAIL_S
+    total = int(length * rate)
+    for side, placed in sides.items():
+        pcm = bytearray(total * 2)
+        for start, frames in placed:
+            at = int(start * rate) * 2
+            pcm[at:at + len(frames)] = frames
+        with wave.open(str(work / f"{prefix}{side}.wav"), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(bytes(pcm))
+    (work / f"{prefix}timeline.json").write_text(json.dumps({"rate": rate, "length": length,
+                                                             "clips": timeline}, indent=1))
+    return timeline
 
-length = max(t["end"] for t in timeline) + TAIL_S
-total = int(length * rate)
-for side, clips in sides.items():
-    pcm = bytearray(total * 2)
-    for start, frames in clips:
-        at = int(start * rate) * 2
-        pcm[at:at + len(frames)] = frames
-    with wave.open(str(work / f"{side}.wav"), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(bytes(pcm))
-(work / "timeline.json").write_text(json.dumps({"rate": rate, "length": length,
-                                                "clips": timeline}, indent=1))
-print(json.dumps(timeline))
+
+print(json.dumps(build(CLIPS, "", {})))
+build(WORDS, "words-", VOICES)

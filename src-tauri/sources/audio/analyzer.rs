@@ -7,6 +7,7 @@ use crate::engine::{Event, Speaker};
 
 pub struct ChannelAnalyzer {
     speaker: Speaker,
+    sample_rate: u32,
     frame_len: usize,
     /// Samples of the frame being filled; never grows past `frame_len`.
     pending: Vec<f32>,
@@ -29,6 +30,7 @@ impl ChannelAnalyzer {
         let ms_per_frame = frame_len as f64 * 1000.0 / f64::from(sample_rate.max(1));
         ChannelAnalyzer {
             speaker,
+            sample_rate,
             frame_len,
             pending: Vec::with_capacity(frame_len),
             vad,
@@ -38,6 +40,16 @@ impl ChannelAnalyzer {
 
     pub fn speaker(&self) -> Speaker {
         self.speaker
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// The talk spurt still open (speech going on), if one is: its start and the end of its
+    /// last speech frame.
+    pub fn open_span_ms(&self) -> Option<(u64, u64)> {
+        self.segmenter.open_span_ms()
     }
 
     /// Feeds samples (-1..=1); appends an event for every spurt that ends within them.

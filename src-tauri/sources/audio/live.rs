@@ -128,6 +128,23 @@ pub enum Notice {
     Resumed(Speaker),
 }
 
+/// Follows the channels beside their analyzers (speech-to-text: `crate::sources::stt::LiveWords`).
+/// It runs on the analysis thread, so it must never wait: it copies what it needs and hands
+/// slow work to a thread of its own.
+pub trait Tap: Send {
+    /// Once, before any samples: each channel's speaker and sample rate.
+    fn channels(&mut self, channels: &[(Speaker, u32)]);
+    /// The samples `speaker`'s analyzer has just been given, in the same order.
+    fn samples(&mut self, speaker: Speaker, samples: &[f32]);
+    /// A voice-activity event, after it has gone to the events outlet.
+    fn voice(&mut self, event: &Event);
+    /// Once per poll per channel: the spurt still open, if any (its start and the end of its
+    /// last speech frame), and the channel's audio time.
+    fn poll(&mut self, speaker: Speaker, open: Option<(u64, u64)>, position_ms: u64);
+    /// The analysis has stopped: nothing more comes.
+    fn finish(&mut self);
+}
+
 /// What the analysis thread sends out besides its report.
 pub struct Outlets {
     /// Every voice-activity event, and a tick every [`TICK_MS`] of audio when `ticks` is set.
@@ -139,6 +156,8 @@ pub struct Outlets {
     /// Drop what the rings hold when the analysis starts, so every channel's clock starts at
     /// the same moment (devices opened one after the other start delivering at different times).
     pub align: bool,
+    /// Speech-to-text (or anything else) following the channels; None: voice activity only.
+    pub tap: Option<Box<dyn Tap>>,
 }
 
 /// The running analysis thread.
@@ -171,6 +190,7 @@ impl LiveAudio {
                 ticks: false,
                 stall_after: STALL_AFTER,
                 align: false,
+                tap: None,
             },
         )
     }
@@ -214,7 +234,15 @@ fn analysis(
         ticks,
         stall_after,
         align,
+        mut tap,
     } = outlets;
+    if let Some(t) = tap.as_mut() {
+        let channels: Vec<(Speaker, u32)> = inputs
+            .iter()
+            .map(|i| (i.analyzer.speaker(), i.analyzer.sample_rate()))
+            .collect();
+        t.channels(&channels);
+    }
     if align {
         for input in inputs.iter_mut() {
             let held = input.consumer.slots();
@@ -236,9 +264,15 @@ fn analysis(
     let mut last_tick = 0u64;
     loop {
         let before = report.samples;
-        drain(&mut inputs, &mut block, &mut events, &mut report);
+        drain(&mut inputs, &mut block, &mut events, &mut report, &mut tap);
         report.events += events.len() as u64;
-        events.drain(..).for_each(&mut sink);
+        send(&mut events, &mut sink, &mut tap);
+        if let Some(t) = tap.as_mut() {
+            for input in &inputs {
+                let a = &input.analyzer;
+                t.poll(a.speaker(), a.open_span_ms(), a.position_ms());
+            }
+        }
         for (i, (input, state)) in inputs.iter().zip(live.iter_mut()).enumerate() {
             let got = report.samples.get(i) != before.get(i);
             let speaker = input.analyzer.speaker();
@@ -269,16 +303,49 @@ fn analysis(
         match stop.recv_timeout(POLL) {
             Err(RecvTimeoutError::Timeout) => continue,
             Ok(ack) => {
-                finish(&mut inputs, &mut block, &mut events, &mut report, &mut sink);
+                finish(
+                    &mut inputs,
+                    &mut block,
+                    &mut events,
+                    &mut report,
+                    &mut sink,
+                    &mut tap,
+                );
                 // The caller may have given up waiting; the report is then nobody's.
                 match ack.send(report) {
                     Ok(()) | Err(_) => return,
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
-                finish(&mut inputs, &mut block, &mut events, &mut report, &mut sink);
+                finish(
+                    &mut inputs,
+                    &mut block,
+                    &mut events,
+                    &mut report,
+                    &mut sink,
+                    &mut tap,
+                );
                 return;
             }
+        }
+    }
+}
+
+/// Sends the events on; the tap sees each voice event after the sink has it, so words never
+/// reach the engine before the spurt's own timing.
+fn send(
+    events: &mut Vec<Event>,
+    sink: &mut Box<dyn FnMut(Event) + Send>,
+    tap: &mut Option<Box<dyn Tap>>,
+) {
+    for event in events.drain(..) {
+        match tap.as_mut() {
+            Some(t) if matches!(event, Event::VoiceActivity { .. }) => {
+                let seen = event.clone();
+                sink(event);
+                t.voice(&seen);
+            }
+            _ => sink(event),
         }
     }
 }
@@ -288,6 +355,7 @@ fn drain(
     block: &mut [f32],
     events: &mut Vec<Event>,
     report: &mut LiveReport,
+    tap: &mut Option<Box<dyn Tap>>,
 ) {
     for (i, input) in inputs.iter_mut().enumerate() {
         if input.gone.load(Ordering::Relaxed) {
@@ -303,6 +371,9 @@ fn drain(
                 break;
             }
             input.analyzer.push(filled, events);
+            if let Some(t) = tap.as_mut() {
+                t.samples(input.analyzer.speaker(), filled);
+            }
             if let Some(n) = report.samples.get_mut(i) {
                 *n += filled.len() as u64;
             }
@@ -316,13 +387,17 @@ fn finish(
     events: &mut Vec<Event>,
     report: &mut LiveReport,
     sink: &mut Box<dyn FnMut(Event) + Send>,
+    tap: &mut Option<Box<dyn Tap>>,
 ) {
-    drain(inputs, block, events, report);
+    drain(inputs, block, events, report, tap);
     for input in inputs.iter_mut() {
         input.analyzer.finish(events);
         report.overruns += input.overruns.load(Ordering::Relaxed);
         report.position_ms = report.position_ms.max(input.analyzer.position_ms());
     }
     report.events += events.len() as u64;
-    events.drain(..).for_each(sink);
+    send(events, sink, tap);
+    if let Some(t) = tap.as_mut() {
+        t.finish();
+    }
 }

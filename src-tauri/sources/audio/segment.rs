@@ -128,6 +128,12 @@ impl Segmenter {
         }
     }
 
+    /// The spurt still open, if one is: its start and the end of its last speech frame.
+    pub fn open_span_ms(&self) -> Option<(u64, u64)> {
+        self.open
+            .map(|open| (self.ms(open.start), self.ms(open.last_speech + 1)))
+    }
+
     /// Time covered so far.
     pub fn position_ms(&self) -> u64 {
         self.ms(self.frame)

@@ -4,9 +4,11 @@
 //! spurt's own times. Nothing leaves the machine. Models are installed by
 //! `scripts/install-whisper.sh` (`models`); without one, Parley coaches on pacing (`NO_MODEL`).
 
+pub mod backlog;
 pub mod call;
 pub mod models;
 pub mod resample;
+pub mod stream;
 pub mod whisper;
 
 use std::collections::VecDeque;
@@ -17,6 +19,7 @@ use crate::sources::audio::segment::MAX_SPURT_MS;
 
 pub use call::{transcribe_wav, transcribe_wav_pair, CallWords};
 pub use models::{find_model, ModelChoice};
+pub use stream::{LiveWords, Started, Streaming, WordsOut, WordsReport, WordsSink, WordsTap};
 pub use whisper::{WhisperModel, WhisperOptions, WhisperRecognizer, Window};
 
 /// What the app says (once) when no model is installed.
@@ -42,6 +45,10 @@ pub enum SttError {
     },
     #[error(transparent)]
     Audio(#[from] crate::sources::audio::AudioError),
+    #[error("cannot start a speech-to-text thread: {0}")]
+    Thread(std::io::Error),
+    #[error("a speech-to-text thread panicked; the words of its last spurt are lost")]
+    Panicked,
 }
 
 /// Why a recognizer gave no text for a stretch of audio.
@@ -52,32 +59,41 @@ pub struct RecognizeError(pub String);
 /// A local recognizer: mono samples in -1..=1 at `sample_rate` to text.
 pub trait Recognizer: Send {
     fn transcribe(&mut self, samples: &[f32], sample_rate: u32) -> Result<String, RecognizeError>;
+
+    /// Gets ready before the first real audio (a live call's workers call it once).
+    fn warm_up(&mut self) {}
+
+    /// A flag that, set while `transcribe` runs, makes it give up soon (it then returns an
+    /// error); None when the recognizer cannot be interrupted. The live path abandons a
+    /// partial this way when the turn's final arrives.
+    fn interrupter(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+        None
+    }
 }
 
-/// One channel's audio and its recognizer.
-pub struct Transcriber {
-    recognizer: Box<dyn Recognizer>,
-    speaker: Speaker,
+/// One channel's recent audio, so a spurt the analyzer reports can be cut out of it.
+pub struct AudioHistory {
     sample_rate: u32,
     keep: usize,
     audio: VecDeque<f32>,
     /// Index (from the start of capture) of `audio[0]`.
     first_sample: u64,
-    scratch: Vec<f32>,
 }
 
-impl Transcriber {
-    pub fn new(recognizer: Box<dyn Recognizer>, speaker: Speaker, sample_rate: u32) -> Transcriber {
+impl AudioHistory {
+    /// Keeps the longest spurt plus `KEEP_EXTRA_MS` at `sample_rate`.
+    pub fn new(sample_rate: u32) -> AudioHistory {
         let keep = ((MAX_SPURT_MS + KEEP_EXTRA_MS) * u64::from(sample_rate) / 1000) as usize;
-        Transcriber {
-            recognizer,
-            speaker,
+        AudioHistory {
             sample_rate,
             keep,
             audio: VecDeque::with_capacity(keep),
             first_sample: 0,
-            scratch: Vec::new(),
         }
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
     }
 
     /// The same samples the channel's analyzer gets, in the same order.
@@ -88,6 +104,57 @@ impl Transcriber {
             self.audio.drain(..excess);
             self.first_sample += excess as u64;
         }
+    }
+
+    /// Replaces `out` with the samples of `start_ms..end_ms` and up to [`CONTEXT_MS`] on each
+    /// side where kept; false (and `out` empty) when part of the span is no longer (or not yet)
+    /// kept.
+    pub fn copy(&self, start_ms: Ms, end_ms: Ms, out: &mut Vec<f32>) -> bool {
+        out.clear();
+        let rate = u64::from(self.sample_rate);
+        let (from, to) = (start_ms * rate / 1000, end_ms * rate / 1000);
+        let kept_end = self.first_sample + self.audio.len() as u64;
+        if from < self.first_sample || to > kept_end || from >= to {
+            return false;
+        }
+        let context = CONTEXT_MS * rate / 1000;
+        let from = from.saturating_sub(context).max(self.first_sample);
+        let to = (to + context).min(kept_end);
+        let (a, b) = (
+            (from - self.first_sample) as usize,
+            (to - self.first_sample) as usize,
+        );
+        out.extend(self.audio.range(a..b));
+        true
+    }
+
+    /// Audio time pushed so far.
+    pub fn position_ms(&self) -> Ms {
+        (self.first_sample + self.audio.len() as u64) * 1000 / u64::from(self.sample_rate.max(1))
+    }
+}
+
+/// One channel's audio and its recognizer.
+pub struct Transcriber {
+    recognizer: Box<dyn Recognizer>,
+    speaker: Speaker,
+    history: AudioHistory,
+    scratch: Vec<f32>,
+}
+
+impl Transcriber {
+    pub fn new(recognizer: Box<dyn Recognizer>, speaker: Speaker, sample_rate: u32) -> Transcriber {
+        Transcriber {
+            recognizer,
+            speaker,
+            history: AudioHistory::new(sample_rate),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The same samples the channel's analyzer gets, in the same order.
+    pub fn push(&mut self, samples: &[f32]) {
+        self.history.push(samples);
     }
 
     /// Words for a voice-activity event of this channel; None for other events, other speakers,
@@ -102,27 +169,12 @@ impl Transcriber {
         else {
             return Ok(None);
         };
-        if *speaker != self.speaker {
+        if *speaker != self.speaker || !self.history.copy(*start_ms, *end_ms, &mut self.scratch) {
             return Ok(None);
         }
-        let rate = u64::from(self.sample_rate);
-        let (from, to) = (start_ms * rate / 1000, end_ms * rate / 1000);
-        let kept_end = self.first_sample + self.audio.len() as u64;
-        if from < self.first_sample || to > kept_end {
-            return Ok(None);
-        }
-        let context = CONTEXT_MS * rate / 1000;
-        let from = from.saturating_sub(context).max(self.first_sample);
-        let to = (to + context).min(kept_end);
-        let (a, b) = (
-            (from - self.first_sample) as usize,
-            (to - self.first_sample) as usize,
-        );
-        self.scratch.clear();
-        self.scratch.extend(self.audio.range(a..b));
         let text = self
             .recognizer
-            .transcribe(&self.scratch, self.sample_rate)
+            .transcribe(&self.scratch, self.history.sample_rate())
             .map_err(|source| SttError::Recognize {
                 speaker: self.speaker.as_str(),
                 at_ms: *start_ms,

@@ -2,8 +2,10 @@
 //! channels: each `WhisperRecognizer` owns a decoding state (its own buffers and KV cache) and
 //! shares the weights.
 
+use std::ffi::c_void;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
@@ -43,6 +45,9 @@ pub struct WhisperOptions {
     pub beam_size: usize,
     /// Text that conditions the decoder, as if it came before the spurt.
     pub prompt: Option<&'static str>,
+    /// whisper.cpp's temperature fallback: a decode that looks like a loop or scores too low is
+    /// redone at a higher temperature (0.2 more each time).
+    pub fallback: bool,
 }
 
 /// Whisper encodes a 30 s window whatever the input's length. `Fit` encodes only what the spurt
@@ -61,6 +66,7 @@ impl Default for WhisperOptions {
             window: Window::Fit { min_s: 0 },
             beam_size: 1,
             prompt: Some(CALL_PROMPT),
+            fallback: true,
         }
     }
 }
@@ -131,6 +137,7 @@ impl WhisperModel {
             multilingual: self.is_multilingual(),
             resampler: To16k::default(),
             audio: Vec::new(),
+            abort: Arc::new(AtomicBool::new(false)),
         })
     }
 }
@@ -144,6 +151,8 @@ pub struct WhisperRecognizer {
     resampler: To16k,
     /// The spurt at 16 kHz (reused between calls).
     audio: Vec<f32>,
+    /// Set while a decode runs to give it up (see [`Recognizer::interrupter`]).
+    abort: Arc<AtomicBool>,
 }
 
 /// Decoding parameters for a spurt of `samples` at 16 kHz.
@@ -165,6 +174,9 @@ fn params<'p>(
         p.set_tokens(prompt);
     }
     p.set_n_threads(options.threads.clamp(1, 16) as i32);
+    if !options.fallback {
+        p.set_temperature_inc(0.0);
+    }
     // Calls are in English (the coaching phrase lists are); a multilingual model is told so
     // rather than left to guess the language from two seconds of phone audio.
     if multilingual {
@@ -191,7 +203,31 @@ fn params<'p>(
     p
 }
 
+/// Silence decoded once before a live call's first spurt: whisper.cpp allocates a state's
+/// buffers on its first decode, which held the call's first words back by a second or more.
+const WARM_UP_SAMPLES: usize = WHISPER_RATE as usize;
+
+/// whisper.cpp asks this between steps of a decode; true gives up.
+unsafe extern "C" fn abort_requested(user_data: *mut c_void) -> bool {
+    // SAFETY: `user_data` is the `Arc<AtomicBool>` of the recognizer running the decode (see
+    // `transcribe`); it is never null and never freed while the decode runs.
+    let flag = unsafe { &*(user_data as *const AtomicBool) };
+    flag.load(Ordering::Relaxed)
+}
+
 impl Recognizer for WhisperRecognizer {
+    fn interrupter(&self) -> Option<Arc<AtomicBool>> {
+        Some(self.abort.clone())
+    }
+
+    fn warm_up(&mut self) {
+        let silence = vec![0.0; WARM_UP_SAMPLES];
+        // Nothing to say about silence; a real failure shows on a real spurt.
+        match self.transcribe(&silence, WHISPER_RATE) {
+            Ok(_) | Err(_) => {}
+        }
+    }
+
     fn transcribe(&mut self, samples: &[f32], sample_rate: u32) -> Result<String, RecognizeError> {
         let mut audio = std::mem::take(&mut self.audio);
         self.resampler
@@ -209,7 +245,14 @@ impl Recognizer for WhisperRecognizer {
         if audio.len() < min {
             audio.resize(min, 0.0);
         }
-        let params = params(&self.options, self.multilingual, &self.prompt, audio.len());
+        let mut params = params(&self.options, self.multilingual, &self.prompt, audio.len());
+        // SAFETY: the callback only reads the AtomicBool behind `user_data`, which `self.abort`
+        // keeps alive for the whole of `full` (the Arc outlives this call); whisper.cpp calls it
+        // from this thread and the ggml worker threads of this decode, and atomics allow that.
+        unsafe {
+            params.set_abort_callback(Some(abort_requested));
+            params.set_abort_callback_user_data(Arc::as_ptr(&self.abort) as *mut c_void);
+        }
         let result = self.state.full(params, &audio);
         self.audio = audio;
         result.map_err(|e| RecognizeError(format!("whisper.cpp: {e}")))?;

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, Event, Ms, Output, Playbook};
 use crate::store::{SessionDetail, SessionFilter, Store, StoreError, WallMs};
+use crate::team::remote::Comment;
+use crate::team::scorecard::{self, ScoreOverride, Scorecard};
 
 /// Pacing is sampled for the charts no more often than this.
 const SAMPLE_MS: Ms = 5_000;
@@ -29,6 +31,72 @@ pub struct ReviewDetail {
     #[serde(flatten)]
     pub detail: SessionDetail,
     pub pacing: Vec<PacingSample>,
+    /// The chart limit lines, from the playbook the call used; None when it is not loaded here.
+    pub limits: Option<Limits>,
+    /// The playbook's scorecard filled from the call's checklist (and leads' overrides).
+    pub scorecard: Scorecard,
+    /// The call's copy on the team server: its comments. None when no server is saved.
+    pub team: Option<TeamPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    pub playbook: String,
+    /// Agent talk share over the recent window above this earns a nudge, 0..=1.
+    pub talk_share_max: f32,
+    pub fast_wpm: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamPart {
+    pub uid: String,
+    /// The server's login role that filed the call, and its team (empty when unknown).
+    pub owner: String,
+    pub team: String,
+    pub comments: Vec<Comment>,
+    /// Why the server could not be read (the local review still shows the call).
+    pub error: Option<String>,
+}
+
+/// The playbook a stored call was coached with, when this machine has it: the one loaded (if
+/// the names agree) or the built-in one.
+pub fn playbook_for(name: &str, loaded: &Arc<Playbook>) -> Option<Arc<Playbook>> {
+    if loaded.name == name {
+        Some(loaded.clone())
+    } else if name == crate::engine::playbook::BUILTIN_NAME {
+        Some(Arc::new(Playbook::builtin()))
+    } else {
+        None
+    }
+}
+
+/// Pacing, limits and scorecard for a stored call. Pacing falls back to the loaded playbook
+/// when the call's is missing, but then no limit line is drawn (it would not be the call's).
+pub fn build(
+    detail: SessionDetail,
+    loaded: &Arc<Playbook>,
+    overrides: &[ScoreOverride],
+) -> ReviewDetail {
+    let own = playbook_for(&detail.session.playbook, loaded);
+    let pacing = pacing(&detail, own.clone().unwrap_or_else(|| loaded.clone()));
+    let limits = own.as_ref().map(|p| Limits {
+        playbook: p.name.clone(),
+        talk_share_max: p.thresholds.talk_share_max,
+        fast_wpm: p.thresholds.fast_wpm,
+    });
+    let scorecard = scorecard::score(
+        &detail.session.playbook,
+        own.as_deref(),
+        &detail.checklist,
+        overrides,
+    );
+    ReviewDetail {
+        detail,
+        pacing,
+        limits,
+        scorecard,
+        team: None,
+    }
 }
 
 /// Per agent: nudges by rule and how many were heeded.
@@ -75,10 +143,38 @@ pub fn pacing(detail: &SessionDetail, playbook: Arc<Playbook>) -> Vec<PacingSamp
     out
 }
 
+/// A local call, with the leads' comments and overrides from the team server when one is saved
+/// (read as this machine's role: an agent sees those on their own calls only).
 pub fn detail(store: &Store, id: i64, playbook: Arc<Playbook>) -> Result<ReviewDetail, StoreError> {
     let detail = store.show(id)?;
-    let pacing = pacing(&detail, playbook);
-    Ok(ReviewDetail { detail, pacing })
+    let Some(uid) = store.uid(id)? else {
+        return Ok(build(detail, &playbook, &[]));
+    };
+    match super::team_review::remote_part(&uid) {
+        None => Ok(build(detail, &playbook, &[])),
+        Some(Ok((comments, overrides))) => {
+            let mut r = build(detail, &playbook, &overrides);
+            r.team = Some(TeamPart {
+                uid,
+                owner: String::new(),
+                team: String::new(),
+                comments,
+                error: None,
+            });
+            Ok(r)
+        }
+        Some(Err(e)) => {
+            let mut r = build(detail, &playbook, &[]);
+            r.team = Some(TeamPart {
+                uid,
+                owner: String::new(),
+                team: String::new(),
+                comments: Vec::new(),
+                error: Some(e),
+            });
+            Ok(r)
+        }
+    }
 }
 
 pub fn team(

@@ -35,6 +35,9 @@ pub struct Settings {
     pub endpoint_port: u16,
     /// Overlay top offset per monitor name, so it comes back where the agent left it.
     pub dock_offsets: BTreeMap<String, i32>,
+    /// The review window reads the team server (the URL saved with `parley team connect` or in
+    /// the review's settings; never kept here) instead of this machine's calls.
+    pub review_team: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +107,7 @@ impl Default for Settings {
             endpoint: true,
             endpoint_port: crate::sources::ingest::DEFAULT_PORT,
             dock_offsets: BTreeMap::new(),
+            review_team: false,
         }
     }
 }

@@ -8,7 +8,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
 use super::ipc::{CmdError, OverlayState};
-use super::review::{self, AgentStats, ReviewDetail};
+use super::review::{self, ReviewDetail, TeamStats};
 use super::session::Op;
 use super::settings::Settings;
 use super::team_review::{self, TeamServer};
@@ -330,7 +330,7 @@ pub async fn team_stats(
     shell: State<'_, Shell>,
     from: Option<i64>,
     to: Option<i64>,
-) -> Res<Vec<AgentStats>> {
+) -> Res<TeamStats> {
     let store = store(&shell)?;
     blocking(move || review::team(&store, from, to)).await
 }

@@ -177,11 +177,21 @@ pub fn detail(store: &Store, id: i64, playbook: Arc<Playbook>) -> Result<ReviewD
     }
 }
 
+/// The per-agent figures of this machine's calls, and how many calls they cover.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TeamStats {
+    pub agents: Vec<AgentStats>,
+    /// Calls counted (the newest, at most [`TEAM_LIMIT`]).
+    pub counted: i64,
+    /// Calls in the date range.
+    pub total: i64,
+}
+
 pub fn team(
     store: &Store,
     from: Option<WallMs>,
     to: Option<WallMs>,
-) -> Result<Vec<AgentStats>, StoreError> {
+) -> Result<TeamStats, StoreError> {
     let page = store.list(&SessionFilter {
         from,
         to,
@@ -219,5 +229,9 @@ pub fn team(
         s.rules
             .sort_by(|a, b| b.nudges.cmp(&a.nudges).then(a.rule.cmp(&b.rule)));
     }
-    Ok(out)
+    Ok(TeamStats {
+        agents: out,
+        counted: page.items.len() as i64,
+        total: page.total,
+    })
 }

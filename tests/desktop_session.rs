@@ -335,3 +335,14 @@ async fn a_call_pushed_to_the_endpoint_shows_on_the_overlay_and_is_saved() {
     assert_eq!(sink.saved.lock().unwrap().as_slice(), &[id]);
     server.shutdown().await.unwrap();
 }
+
+/// Regression: calls were filed under a made-up "Agent" when nobody had given a name.
+#[tokio::test]
+async fn a_call_needs_the_agents_name_first() {
+    let rig = rig();
+    rig.handle.send(Op::Agent(String::new())).await.unwrap();
+    let err = rig.handle.send(Op::Start).await.unwrap_err().to_string();
+    assert!(err.contains("enter your name first"), "{err}");
+    rig.handle.send(Op::Agent("Priya".into())).await.unwrap();
+    rig.handle.send(Op::Start).await.unwrap();
+}

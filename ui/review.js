@@ -148,7 +148,7 @@ function chart(title, series, maxY, limit, fmt, xs) {
   series.forEach((s, i) => {
     const cls = series.length > 1 ? `series s${i % 6}` : "line";
     if (s.points.length > 1) add("polyline", { class: cls, "data-series": s.name, points: s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ") });
-    else for (const p of s.points) add("circle", { class: `${cls} dot`, cx: sx(p.x).toFixed(1), cy: sy(p.y).toFixed(1), r: 3, fill: "currentColor" });
+    if (series.length > 1 || s.points.length === 1) for (const p of s.points) add("circle", { class: `${series.length > 1 ? `s${i % 6}` : "line"} dot`, cx: sx(p.x).toFixed(1), cy: sy(p.y).toFixed(1), r: 2.5 });
   });
   add("text", { x: 2, y: 12 }, fmt(maxY));
   add("text", { x: 2, y: H }, fmt(0));
@@ -384,7 +384,7 @@ function trends(weeks) {
   /** @param {(w: WeekRow) => number|null} f */
   const top = (f, floor = 1) => Math.max(floor, ...weeks.map((w) => f(w) || 0)) * 1.1;
   return [
-    h("div", { class: "legend" }, ...agents.map((a, i) => h("span", {}, h("i", { class: `s${i % 6}`, style: `background: ${["#5b8def", "#e0a43a", "#3fb27f", "#c678dd", "#e5534b", "#56b6c2"][i % 6]}` }), a)),
+    h("div", { class: "legend" }, ...agents.map((a, i) => h("span", {}, h("i", { class: `s${i % 6}` }), a)),
       h("span", { class: "muted" }, "weeks start Monday 00:00 UTC")),
     chart("Heeded rate, %", series((w) => (w.heeded_rate === null ? null : w.heeded_rate * 100)), 100, null, (y) => `${Math.round(y)}%`, xs),
     chart("Interruptions per call", series((w) => w.interruptions_per_call), top((w) => w.interruptions_per_call), null, (y) => y.toFixed(1), xs),

@@ -43,6 +43,10 @@ pub enum SessionError {
     NoDraft,
     #[error("save the last call's note first")]
     DraftPending,
+    #[error(
+        "enter your name first (Review, Settings, Agent name): it is recorded with every call"
+    )]
+    NoAgent,
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("the session database is not open ({0}); notes cannot be saved")]
@@ -468,6 +472,9 @@ impl Session {
 
     /// The agent may start a call (or a replay) only with none in progress and the last note saved.
     fn begin(&mut self) -> Result<(), SessionError> {
+        if self.agent.trim().is_empty() {
+            return Err(SessionError::NoAgent);
+        }
         match self.call {
             Call::Live(_) => Err(SessionError::Busy),
             Call::Ended(_) => Err(SessionError::DraftPending),

@@ -95,7 +95,8 @@ impl Hotkeys {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            agent: "Agent".into(),
+            // No made-up name: the agent gives theirs before the first call.
+            agent: String::new(),
             playbook: String::new(),
             thresholds: BTreeMap::new(),
             dock: "right".into(),
@@ -128,9 +129,9 @@ fn invalid(field: &str, reason: impl Into<String>) -> SettingsError {
 impl Settings {
     /// Checks every field; returns the playbook the settings describe (with overrides applied).
     pub fn validate(&self) -> Result<Playbook, SettingsError> {
-        let agent = self.agent.trim();
-        if agent.is_empty() || agent.chars().count() > 60 {
-            return Err(invalid("agent", "must be 1 to 60 characters"));
+        // Empty until the agent gives their name; a call cannot start before (session.rs).
+        if self.agent.trim().chars().count() > 60 {
+            return Err(invalid("agent", "must be at most 60 characters"));
         }
         if !matches!(self.dock.as_str(), "left" | "right") {
             return Err(invalid(
@@ -213,6 +214,7 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         Settings::default().validate().unwrap();
+        assert_eq!(Settings::default().agent, "", "no default agent name");
     }
 
     #[test]

@@ -51,7 +51,10 @@ export PARLEY_APP="$root/target/$dir/parley"
 
 port=4444
 while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-tauri-driver --port "$port" >"$work/driver.log" 2>&1 &
+# WebKitWebDriver's own port too: another run on the machine may hold the default one.
+native=$((port + 1))
+while (echo >"/dev/tcp/127.0.0.1/$native") 2>/dev/null; do native=$((native + 1)); done
+tauri-driver --port "$port" --native-port "$native" >"$work/driver.log" 2>&1 &
 pids+=($!)
 export WEBDRIVER_ADDR="127.0.0.1:$port"
 for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done

@@ -268,12 +268,20 @@ fn team_review_lists_both_agents_with_trends_scorecard_and_comments() {
         (
             "alice",
             &alice,
-            &["model-call.jsonl", "abusive-customer.srt"][..],
+            &[
+                "model-call.jsonl",
+                "abusive-customer.srt",
+                "interrupting-agent.jsonl",
+            ][..],
         ),
         (
             "bob",
             &bob,
-            &["follow-up-promise.vtt", "fast-talker.jsonl"][..],
+            &[
+                "follow-up-promise.vtt",
+                "fast-talker.jsonl",
+                "fix-without-paraphrase.vtt",
+            ][..],
         ),
     ] {
         let db = dir.path().join(format!("{agent}.db"));
@@ -285,8 +293,38 @@ fn team_review_lists_both_agents_with_trends_scorecard_and_comments() {
                 &["replay", f.to_str().unwrap(), "--db", db, "--agent", agent],
             );
         }
-        cli(&app, &["sync", "--url", url, "--db", db]);
+        // Calls from the last three weeks, one a week, so the trend has weeks to show.
+        let week = 7 * 86_400_000i64;
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .execute(
+                "UPDATE sessions SET started_at = started_at - (3 - id) * ?1,
+                    ended_at = ended_at - (3 - id) * ?1",
+                [week],
+            )
+            .unwrap();
+        let pushed = cli(&app, &["sync", "--url", url, "--db", db]);
+        let local: Vec<String> = rusqlite::Connection::open(db)
+            .unwrap()
+            .prepare(
+                "SELECT id || ' ' || status || ' ' || started_at || ' ' || source FROM sessions",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            pushed.starts_with("pushed 3 session(s)"),
+            "{pushed} {local:?}"
+        );
     }
+    let on_server: i64 = pg
+        .client(&admin)
+        .query_one("SELECT count(*) FROM parley.sessions", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(on_server, 6);
 
     let d = Driver::start(&env("WEBDRIVER_ADDR"), &app).unwrap();
     let result =
@@ -357,6 +395,17 @@ fn run_team(d: &Driver, pg: &pg::Pg, lena: &str) {
         "{agents:?}"
     );
     assert!(d.text("#page-info").unwrap().contains("of 6 sessions"));
+    let days: std::collections::BTreeSet<String> = serde_json::from_value::<Vec<String>>(
+        d.exec(
+            "return [...document.querySelectorAll('#sessions tbody tr[data-id] td:first-child')].map(t => t.textContent.slice(0, 10))",
+            json!([]),
+        )
+        .unwrap(),
+    )
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert_eq!(days.len(), 3, "calls on three days a week apart: {days:?}");
     assert!(d.text("#source").unwrap().contains("Team server"));
 
     // Alice's call: the scorecard from the playbook, filled from the checklist.
@@ -441,6 +490,16 @@ fn run_team(d: &Driver, pg: &pg::Pg, lena: &str) {
         .unwrap();
     d.wait_for("document.querySelector('#trends svg circle, #trends svg polyline')")
         .unwrap();
+    let lines = d
+        .exec(
+            "return document.querySelectorAll('#trends svg polyline').length",
+            json!([]),
+        )
+        .unwrap();
+    assert!(
+        lines.as_i64().unwrap() >= 10,
+        "a line per agent in each chart: {lines}"
+    );
     let legend = d.text("#trends .legend").unwrap();
     assert!(
         legend.contains("alice") && legend.contains("bob"),

@@ -154,10 +154,13 @@ pub fn export(filter: &SessionFilter, format: Format) -> Result<String, TeamErro
     remote::export(&saved()?, filter, format)
 }
 
+/// What leads left on a call: comments, then scorecard overrides.
+pub type Remarks = (Vec<Comment>, Vec<ScoreOverride>);
+
 /// For the review of a local call: the comments and scorecard overrides on its copy on the
 /// team server, when a server is saved (None when none is); the error as text when it cannot
 /// be read, so the local review still opens.
-pub fn remote_part(uid: &str) -> Option<Result<(Vec<Comment>, Vec<ScoreOverride>), String>> {
+pub fn remote_part(uid: &str) -> Option<Result<Remarks, String>> {
     let url = match credentials::resolve(None) {
         Ok(Some(u)) => u,
         Ok(None) => return None,

@@ -2,7 +2,8 @@
 //! `parley team connect` writes; never the settings file): the server's row-level security
 //! decides what comes back. Blocking calls: the commands run them off the async workers.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -166,10 +167,25 @@ pub fn remote_part(uid: &str) -> Option<Result<Remarks, String>> {
         Ok(None) => return None,
         Err(e) => return Some(Err(e.to_string())),
     };
+    // Offline, every opened call would wait out the connect timeout: after a failure, the local
+    // review goes without the server's remarks for a while and says so.
+    static LAST_FAILURE: Mutex<Option<(Instant, String)>> = Mutex::new(None);
+    if let Ok(last) = LAST_FAILURE.lock() {
+        if let Some((at, why)) = last.as_ref().filter(|(at, _)| at.elapsed() < RETRY_AFTER) {
+            let wait = RETRY_AFTER.saturating_sub(at.elapsed()).as_secs();
+            return Some(Err(format!("{why} (trying again in {wait} s)")));
+        }
+    }
     let read = url.connect().and_then(|mut c| {
         let comments = remote::comments_on(&mut c, &url, uid)?;
         let overrides = remote::overrides_on(&mut c, &url, uid)?;
         Ok((comments, overrides))
     });
+    if let Ok(mut last) = LAST_FAILURE.lock() {
+        *last = read.as_ref().err().map(|e| (Instant::now(), e.to_string()));
+    }
     Some(read.map_err(|e| e.to_string()))
 }
+
+/// How long the local review leaves an unreachable team server alone.
+const RETRY_AFTER: Duration = Duration::from_secs(60);

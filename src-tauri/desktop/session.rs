@@ -59,6 +59,9 @@ pub enum SessionError {
     Refused(#[from] Refused),
 }
 
+/// Shown on the overlay until the agent has given their name.
+const NO_NAME_NOTICE: &str = "enter your name before the first call: Review, Settings, Agent name";
+
 /// What the agent (or the shell) asks of the session.
 #[derive(Debug)]
 pub enum Op {
@@ -159,7 +162,7 @@ pub fn spawn_with_inbox(
     }
     let mut session = Session {
         playbook: config.playbook,
-        agent: config.agent,
+        agent: config.agent.clone(),
         expanded: config.expanded,
         theme: config.theme,
         dock: config.dock,
@@ -169,11 +172,15 @@ pub fn spawn_with_inbox(
         call: Call::Idle,
         idle_checklist: Vec::new(),
         // Loaded now rather than at the first call; the person learns once if it is missing.
-        notice: crate::models::shared_embedder().is_none().then(|| {
-            "language model not installed: language nudges use the word rules only \
-             (run scripts/install-models.sh)"
-                .to_string()
-        }),
+        notice: if config.agent.trim().is_empty() {
+            Some(NO_NAME_NOTICE.to_string())
+        } else {
+            crate::models::shared_embedder().is_none().then(|| {
+                "language model not installed: language nudges use the word rules only \
+                 (run scripts/install-models.sh)"
+                    .to_string()
+            })
+        },
         replay_label: String::new(),
         seq: 0,
         generation: 0,
@@ -455,6 +462,9 @@ impl Session {
             Op::Playbook(p) => self.set_playbook(p),
             Op::Agent(a) => {
                 self.runtime.set_agent(a.clone());
+                if !a.trim().is_empty() && self.notice.as_deref() == Some(NO_NAME_NOTICE) {
+                    self.notice = None;
+                }
                 self.agent = a;
             }
             Op::Notice(text) => self.notice = Some(text),

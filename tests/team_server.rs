@@ -947,6 +947,14 @@ fn trends_overrides_and_pinned_comments_follow_the_roles() {
     .is_err());
     let shown = remote::show(&url(&alice), &alice_uid).unwrap();
     assert_eq!(shown.overrides.len(), 1);
+    let text = ok(&parley(
+        &["sessions", "show", &alice_uid, "--url", &alice],
+        &[],
+    ));
+    assert!(
+        text.contains("## Scorecard overrides") && text.contains("lena: empathy not met: generic"),
+        "{text}"
+    );
     assert_eq!(shown.overrides[0].author, "lena");
     assert!(!shown.overrides[0].met);
     let playbook = Playbook::builtin();

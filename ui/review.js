@@ -284,7 +284,8 @@ function render(r) {
   const heeded = r.nudges.filter((n) => n.heeded === true).length;
   const lim = r.limits;
   const xs = { min: 0, max: Math.max(1, ...r.pacing.map((p) => p.at_ms)), label: mmss };
-  $("detail").replaceChildren(
+  // h() skips empty children; replaceChildren would print them as "null".
+  $("detail").replaceChildren(h("div", {},
     h("h1", {}, `Session ${s.id} · ${s.agent}`, team && r.team ? h("span", { class: "muted" }, ` · ${r.team.owner}, team ${r.team.team}`) : null),
     h("div", { class: "facts" },
       h("span", {}, "Started ", h("b", {}, when(s.started_at))),
@@ -313,7 +314,7 @@ function render(r) {
       chart(`Agent talk share (recent), %${lim ? `; limit ${Math.round(lim.talk_share_max * 100)}%` : ""}`, [{ name: "talk", points: talk }], 100, lim ? lim.talk_share_max * 100 : null, (y) => `${Math.round(y)}%`, xs),
       chart(`Agent rate, words per minute${lim ? `; limit ${Math.round(lim.fast_wpm)}` : ""}`, [{ name: "rate", points: rate }], Math.max(240, lim ? lim.fast_wpm * 1.3 : 0), lim ? lim.fast_wpm : null, (y) => `${Math.round(y)}`, xs)),
     h("h2", {}, "Timeline"),
-    timeline(r));
+    timeline(r)));
 }
 
 /** @param {number} id @param {string} text @param {string} by */

@@ -239,6 +239,16 @@ fn main() {
             .len();
     });
     println!("server review over {total} sessions as the lead: weekly trend per agent (heeded, interruptions, talk share, boundary, overdue follow-ups), whole history from the rollup: median {ms:.1} ms ({weeks} agent-weeks)");
+    let ms = median_ms(|| {
+        lead_client
+            .query(
+                "SELECT agent, week, sum(calls), sum(nudges), sum(heeded) FROM parley.weekly
+                 GROUP BY 1, 2",
+                &[],
+            )
+            .expect("rollup");
+    });
+    println!("server review over {total} sessions as the lead: of which the rollup alone: median {ms:.1} ms");
     let from = 1_700_000_000_000 + (on_server as i64 - 12 * 7 * 1440).max(0) * 60_000;
     let ms = median_ms(|| {
         team::trends::weekly_on(&mut lead_client, &lead_url, Some(from), None, now).expect("trend");

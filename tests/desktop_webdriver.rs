@@ -463,7 +463,18 @@ fn run_team(d: &Driver, pg: &pg::Pg, lena: &str) {
         .text("#timeline")
         .unwrap()
         .contains("lena: Good: you let her finish here"));
+    d.exec(
+        "document.querySelector('#scorecard tr[data-criterion=empathy]').scrollIntoView()",
+        json!([]),
+    )
+    .unwrap();
     save_png("review-team-session.png", &d.screenshot().unwrap());
+    d.exec(
+        "document.querySelector('#timeline li.comment').scrollIntoView({ block: 'center' })",
+        json!([]),
+    )
+    .unwrap();
+    save_png("review-team-timeline.png", &d.screenshot().unwrap());
 
     // On the server, as the lead did it.
     let mut c = pg.client(&pg.admin_url());

@@ -180,7 +180,7 @@ function timeline(r) {
     else if (t.kind === "follow_up") row(t.at_ms, "tick", "☎", `Follow-up promised: ${o.text}`);
   }
   for (const c of r.team ? r.team.comments : []) {
-    if (c.at_ms !== null) row(c.at_ms, "comment", "💬", `${c.author}: ${c.body}`, 2);
+    if (c.at_ms !== null) row(c.at_ms, "comment", "❝", `${c.author}: ${c.body}`, 2);
   }
   rows.sort((a, b) => a.at - b.at || a.order - b.order);
   return h("ol", { class: "timeline", id: "timeline" }, ...rows.map((x) => x.el));

@@ -1,20 +1,17 @@
 //! What the review window asks of the session database, beyond plain store queries: pacing
 //! curves recomputed from the recorded events, and per-agent nudge counts.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, Event, Ms, Output, Playbook};
-use crate::store::{SessionDetail, SessionFilter, Store, StoreError, WallMs};
+use crate::store::{SessionDetail, Store, StoreError, WallMs};
 use crate::team::remote::Comment;
 use crate::team::scorecard::{self, ScoreOverride, Scorecard};
 
 /// Pacing is sampled for the charts no more often than this.
 const SAMPLE_MS: Ms = 5_000;
-/// The team view reads at most this many sessions per request.
-pub const TEAM_LIMIT: i64 = 2_000;
 
 /// Agent talk share and rate at a moment, for the review charts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,57 +178,52 @@ pub fn detail(store: &Store, id: i64, playbook: Arc<Playbook>) -> Result<ReviewD
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TeamStats {
     pub agents: Vec<AgentStats>,
-    /// Calls counted (the newest, at most [`TEAM_LIMIT`]).
+    /// Calls counted: every one in the date range.
     pub counted: i64,
     /// Calls in the date range.
     pub total: i64,
 }
 
+/// Every call in the range, counted in SQL (no cap, no session read one by one).
 pub fn team(
     store: &Store,
     from: Option<WallMs>,
     to: Option<WallMs>,
 ) -> Result<TeamStats, StoreError> {
-    let page = store.list(&SessionFilter {
-        from,
-        to,
-        limit: TEAM_LIMIT,
-        ..SessionFilter::default()
-    })?;
-    let mut by_agent: BTreeMap<String, AgentStats> = BTreeMap::new();
-    for row in &page.items {
-        let s = by_agent
-            .entry(row.agent.clone())
-            .or_insert_with(|| AgentStats {
-                agent: row.agent.clone(),
-                ..AgentStats::default()
-            });
-        s.calls += 1;
-        for n in store.show(row.id)?.nudges {
-            let heeded = u32::from(n.heeded == Some(true));
-            s.nudges += 1;
-            s.heeded += heeded;
-            match s.rules.iter_mut().find(|r| r.rule == n.rule) {
-                Some(r) => {
-                    r.nudges += 1;
-                    r.heeded += heeded;
-                }
-                None => s.rules.push(RuleStats {
-                    rule: n.rule.clone(),
-                    nudges: 1,
-                    heeded,
-                }),
-            }
-        }
+    let counts = store.agent_counts(from, to)?;
+    let mut out: Vec<AgentStats> = counts
+        .calls
+        .iter()
+        .map(|(agent, calls)| AgentStats {
+            agent: agent.clone(),
+            calls: u32::try_from(*calls).unwrap_or(u32::MAX),
+            ..AgentStats::default()
+        })
+        .collect();
+    for r in &counts.rules {
+        let Some(s) = out.iter_mut().find(|s| s.agent == r.agent) else {
+            continue;
+        };
+        let (nudges, heeded) = (
+            u32::try_from(r.nudges).unwrap_or(u32::MAX),
+            u32::try_from(r.heeded).unwrap_or(u32::MAX),
+        );
+        s.nudges += nudges;
+        s.heeded += heeded;
+        s.rules.push(RuleStats {
+            rule: r.rule.clone(),
+            nudges,
+            heeded,
+        });
     }
-    let mut out: Vec<AgentStats> = by_agent.into_values().collect();
     for s in &mut out {
         s.rules
             .sort_by(|a, b| b.nudges.cmp(&a.nudges).then(a.rule.cmp(&b.rule)));
     }
+    let total = counts.calls.iter().map(|(_, n)| n).sum();
     Ok(TeamStats {
         agents: out,
-        counted: page.items.len() as i64,
-        total: page.total,
+        counted: total,
+        total,
     })
 }

@@ -27,6 +27,15 @@ const COMMANDS: &[&str] = &[
     "save_session_note",
     "export_sessions",
     "team_stats",
+    "set_follow_up_done",
+    "team_server",
+    "team_connect",
+    "team_sessions",
+    "team_session",
+    "team_comment",
+    "team_override",
+    "team_trends",
+    "team_export",
 ];
 
 #[cfg(feature = "desktop")]

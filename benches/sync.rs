@@ -158,7 +158,7 @@ fn main() {
     c.batch_execute(&format!(
         "INSERT INTO parley.sessions (uid, owner, team, local_id, agent, started_at, ended_at,
             duration_ms, playbook, outcome, status, source, nudge_count, heeded_count, heeded_ratio,
-            items_done, items_total, tags, rules, note, transcript, checklist, nudges, follow_ups, timeline)
+            items_done, items_total, tags, rules, note, transcript, summary, checklist, nudges, follow_ups, timeline)
          SELECT md5('bench' || g), 'bench_agent', 'bench', g, 'agent' || (g % 50),
             1700000000000 + g * 60000, 1700000000000 + g * 60000 + 300000, 300000, 'difficult-call',
             (ARRAY['resolved','follow_up_owed','escalated','unresolved'])[1 + g % 4], 'complete',
@@ -167,7 +167,12 @@ fn main() {
             CASE WHEN g % 3 = 0 THEN ARRAY['interruption'] ELSE ARRAY['speaking_fast'] END,
             'Call about ' || (ARRAY['billing','refund','outage','contract','password'])[1 + g % 5],
             'customer: my ' || (ARRAY['bill','router','parcel','meter','account'])[1 + g % 5] || ' word' || (g % 997),
-            '[]', '[]', '[]', '[]'
+            jsonb_build_object('boundary_step', (g % 20 = 0)::int,
+                'pacing', jsonb_build_object('interruptions', g % 3, 'agent_talk_share', (g % 60) / 100.0)),
+            '[]', '[]',
+            CASE WHEN g % 10 = 0 THEN jsonb_build_array(jsonb_build_object('text', 'call back',
+                'due_at', 1700000000000 + g * 60000 + 86400000, 'done', g % 20 = 0)) ELSE '[]' END,
+            '[]'
          FROM generate_series(1::bigint, {on_server}) g"
     ))
     .expect("fill");
@@ -214,6 +219,7 @@ fn main() {
         });
         println!("server review over {total} sessions as the lead: {name} (page + total): median {ms:.1} ms");
     }
+    // Before the rollup: every session aggregated (kept to show what the rollup saves).
     let ms = median_ms(|| {
         lead_client
             .query(
@@ -224,5 +230,28 @@ fn main() {
             )
             .expect("trend");
     });
-    println!("server review over {total} sessions as the lead: weekly trend per agent: median {ms:.1} ms");
+    println!("server review over {total} sessions as the lead: weekly trend per agent, aggregating the sessions: median {ms:.1} ms");
+    let now = now_ms();
+    let mut weeks = 0;
+    let ms = median_ms(|| {
+        weeks = team::trends::weekly_on(&mut lead_client, &lead_url, None, None, now)
+            .expect("trend")
+            .len();
+    });
+    println!("server review over {total} sessions as the lead: weekly trend per agent (heeded, interruptions, talk share, boundary, overdue follow-ups), whole history from the rollup: median {ms:.1} ms ({weeks} agent-weeks)");
+    let ms = median_ms(|| {
+        lead_client
+            .query(
+                "SELECT agent, week, sum(calls), sum(nudges), sum(heeded) FROM parley.weekly
+                 GROUP BY 1, 2",
+                &[],
+            )
+            .expect("rollup");
+    });
+    println!("server review over {total} sessions as the lead: of which the rollup alone: median {ms:.1} ms");
+    let from = 1_700_000_000_000 + (on_server as i64 - 12 * 7 * 1440).max(0) * 60_000;
+    let ms = median_ms(|| {
+        team::trends::weekly_on(&mut lead_client, &lead_url, Some(from), None, now).expect("trend");
+    });
+    println!("server review over {total} sessions as the lead: weekly trend, last 12 weeks from the rollup: median {ms:.1} ms");
 }

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# The desktop app as a person uses it: builds the release app, starts a virtual display (Xvfb,
+# The desktop app as a person uses it: builds the app (release unless PARLEY_UI_PROFILE=debug), starts a virtual display (Xvfb,
 # openbox as the window manager) inside its own dbus session, and drives the real app through
 # tauri-driver + WebKitWebDriver (tests/desktop_webdriver.rs). Then measures it idle, next to a
 # bare Tauri window measured the same way (PSS of the main process and WebKit's processes).
 #   scripts/ui-test.sh            test + measure
 #   scripts/ui-test.sh --no-measure
+#   PARLEY_UI_PROFILE=debug scripts/ui-test.sh --no-measure   # the debug build (quicker to build)
+# The team review test starts its own PostgreSQL (skipped, with a SKIPPED line, without one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+profile="${PARLEY_UI_PROFILE:-release}"
+if [[ "$profile" == release ]]; then flag=--release; dir=release; else flag=; dir=debug; fi
 
 scripts/install-deps.sh --test
-cargo build --release --bin parley --example bare_window
-cargo test --release --no-run --test desktop_webdriver
+cargo build $flag --bin parley --example bare_window
+cargo test $flag --no-run --test desktop_webdriver
 
 if [[ -z "${PARLEY_IN_SESSION:-}" ]]; then
   export PARLEY_IN_SESSION=1
@@ -43,17 +47,21 @@ export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" PARLEY_DB="$wor
 export PARLEY_PICK_FILE="$root/assets/samples/venting-customer.jsonl"
 export PARLEY_EXPORT_DIR="$work/export"
 mkdir -p "$PARLEY_EXPORT_DIR"
-export PARLEY_APP="$root/target/release/parley"
+export PARLEY_APP="$root/target/$dir/parley"
 
 port=4444
 while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-tauri-driver --port "$port" >"$work/driver.log" 2>&1 &
+# WebKitWebDriver's own port too: another run on the machine may hold the default one.
+native=$((port + 1))
+while (echo >"/dev/tcp/127.0.0.1/$native") 2>/dev/null; do native=$((native + 1)); done
+tauri-driver --port "$port" --native-port "$native" >"$work/driver.log" 2>&1 &
 pids+=($!)
 export WEBDRIVER_ADDR="127.0.0.1:$port"
 for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
-echo "== WebDriver: replay, note, review, export"
-cargo test --release --test desktop_webdriver -- --ignored --nocapture
+echo "== WebDriver: replay, note, review, export; the team review against PostgreSQL"
+# One app at a time: the tests share the display, the settings and the session file.
+cargo test $flag --test desktop_webdriver -- --ignored --nocapture --test-threads=1
 
 if [[ "${1:-}" == "--no-measure" ]]; then exit 0; fi
 
@@ -111,6 +119,6 @@ measure() { # name, window title, command...
   fi
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 }
-echo "== idle measurements (release, Xvfb + openbox, 15 s settle, 30 s CPU window)"
-measure bare "Bare" target/release/examples/bare_window
-measure parley "Parley" target/release/parley
+echo "== idle measurements ($dir build, Xvfb + openbox, 15 s settle, 30 s CPU window)"
+measure bare "Bare" "target/$dir/examples/bare_window"
+measure parley "Parley" "target/$dir/parley"

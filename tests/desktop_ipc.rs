@@ -6,14 +6,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use parley::desktop::ipc::{CallSource, NoteDraft, OverlayState, PhaseView, UiEvent};
-use parley::desktop::review::{AgentStats, PacingSample, ReviewDetail, RuleStats};
+use parley::desktop::review::{
+    AgentStats, Limits, PacingSample, ReviewDetail, RuleStats, TeamPart, TeamStats,
+};
 use parley::desktop::settings::Settings;
+use parley::desktop::team_review::TeamServer;
 use parley::engine::output::{Evidence, ItemStatus, NudgeRecord};
 use parley::engine::{CallState, Nudge, Pacing, Rule, Speaker};
 use parley::store::{
     ChecklistRow, FollowUpRow, Note, NoteVersion, NudgeRow, Page, SessionDetail, SessionFilter,
     SessionRow, Status, TimelineEntry,
 };
+use parley::team::remote::{Comment, TeamRow};
+use parley::team::scorecard::{CriterionScore, ScoreOverride, Scorecard};
+use parley::team::trends::WeekRow;
 use serde_json::Value;
 
 fn read(rel: &str) -> String {
@@ -195,6 +201,73 @@ fn samples() -> Vec<(&'static str, Value)> {
         recent_talk_share: 0.5,
         wpm: None,
     };
+    let limits = Limits {
+        playbook: "difficult-call".into(),
+        talk_share_max: 0.65,
+        fast_wpm: 170.0,
+    };
+    let over = ScoreOverride {
+        id: 1,
+        criterion: "empathy".into(),
+        met: true,
+        reason: "named the feeling".into(),
+        author: "lena".into(),
+        created_at: 1,
+    };
+    let criterion = CriterionScore {
+        id: "empathy".into(),
+        label: "Named the feeling".into(),
+        weight: 3.0,
+        met_by_checklist: false,
+        evidence: vec!["acknowledge: not ticked".into()],
+        met: true,
+        overridden: Some(over.clone()),
+    };
+    let card = Scorecard {
+        playbook: "difficult-call".into(),
+        missing: None,
+        criteria: vec![criterion.clone()],
+        score: Some(1.0),
+        history: vec![over.clone()],
+    };
+    let comment = Comment {
+        id: 1,
+        author: "lena".into(),
+        at_ms: Some(65_000),
+        body: "Good recovery".into(),
+        created_at: 1,
+    };
+    let team_part = TeamPart {
+        uid: "0".repeat(32),
+        owner: "alice".into(),
+        team: "north".into(),
+        comments: vec![comment.clone()],
+        error: None,
+    };
+    let team_row = TeamRow {
+        uid: "0".repeat(32),
+        owner: "alice".into(),
+        team: "north".into(),
+        session: row.clone(),
+    };
+    let week = WeekRow {
+        agent: "alice".into(),
+        owner: "alice".into(),
+        week: 0,
+        calls: 1,
+        nudges: 2,
+        heeded: 1,
+        heeded_rate: Some(0.5),
+        interruptions_per_call: 1.0,
+        talk_share: Some(0.4),
+        boundary_calls: 0,
+        follow_ups_overdue: 0,
+    };
+    let server = TeamServer {
+        server: Some("lena@db:5432/parley".into()),
+        kind: Some("lead".into()),
+        error: None,
+    };
     let detail = ReviewDetail {
         detail: SessionDetail {
             session: row.clone(),
@@ -206,6 +279,9 @@ fn samples() -> Vec<(&'static str, Value)> {
             timeline: vec![entry.clone()],
         },
         pacing: vec![sample.clone()],
+        limits: Some(limits.clone()),
+        scorecard: card.clone(),
+        team: Some(team_part.clone()),
     };
     let j = |v: serde_json::Result<Value>| v.unwrap();
     vec![
@@ -231,6 +307,16 @@ fn samples() -> Vec<(&'static str, Value)> {
             j(serde_json::to_value(SessionFilter::default())),
         ),
         ("ReviewDetail", j(serde_json::to_value(&detail))),
+        ("Limits", j(serde_json::to_value(&limits))),
+        ("TeamStats", j(serde_json::to_value(TeamStats::default()))),
+        ("TeamPart", j(serde_json::to_value(&team_part))),
+        ("Comment", j(serde_json::to_value(&comment))),
+        ("Scorecard", j(serde_json::to_value(&card))),
+        ("CriterionScore", j(serde_json::to_value(&criterion))),
+        ("ScoreOverride", j(serde_json::to_value(&over))),
+        ("TeamServer", j(serde_json::to_value(&server))),
+        ("TeamRow", j(serde_json::to_value(&team_row))),
+        ("WeekRow", j(serde_json::to_value(&week))),
         ("Note", j(serde_json::to_value(&note))),
         ("NoteVersion", j(serde_json::to_value(&version))),
         ("ChecklistRow", j(serde_json::to_value(&check))),

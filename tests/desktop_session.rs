@@ -46,6 +46,10 @@ fn rig() -> Rig {
 
 /// A session on a fresh store; `inbox` links it to an endpoint as the app does.
 fn rig_with(inbox: Option<parley::sources::ingest::Inbox>) -> Rig {
+    rig_as("Test Agent", inbox)
+}
+
+fn rig_as(agent: &str, inbox: Option<parley::sources::ingest::Inbox>) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("parley.db")).unwrap();
     let (latest, rx) = watch::channel(None);
@@ -57,7 +61,7 @@ fn rig_with(inbox: Option<parley::sources::ingest::Inbox>) -> Rig {
     });
     let config = session::Config {
         playbook: Arc::new(Playbook::builtin()),
-        agent: "Test Agent".into(),
+        agent: agent.into(),
         expanded: true,
         theme: "dark".into(),
         dock: "right".into(),
@@ -334,4 +338,24 @@ async fn a_call_pushed_to_the_endpoint_shows_on_the_overlay_and_is_saved() {
         .unwrap();
     assert_eq!(sink.saved.lock().unwrap().as_slice(), &[id]);
     server.shutdown().await.unwrap();
+}
+
+/// Regression: calls were filed under a made-up "Agent" when nobody had given a name.
+#[tokio::test]
+async fn a_call_needs_the_agents_name_first() {
+    let rig = rig_as("", None);
+    let state = rig.handle.snapshot().await.unwrap();
+    assert!(
+        state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("enter your name")),
+        "{:?}",
+        state.notice
+    );
+    let err = rig.handle.send(Op::Start).await.unwrap_err().to_string();
+    assert!(err.contains("enter your name first"), "{err}");
+    let state = rig.handle.send(Op::Agent("Priya".into())).await.unwrap();
+    assert_eq!(state.notice, None);
+    rig.handle.send(Op::Start).await.unwrap();
 }

@@ -5,6 +5,8 @@
 
 #[path = "webdriver/client.rs"]
 mod client;
+#[path = "support/pg.rs"]
+mod pg;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -76,6 +78,23 @@ fn replay_note_review_and_export() {
 fn run(d: &Driver, transcript: &Path, export_dir: &Path) {
     d.switch_to_title("Parley").unwrap();
     d.wait_for("document.body.dataset.ready === '1'").unwrap();
+
+    // No call before the agent's name is given: the overlay says where to give it.
+    d.click("#replay").unwrap();
+    d.wait_for("!document.getElementById('error').hidden")
+        .unwrap();
+    assert!(d.text("#error").unwrap().contains("enter your name first"));
+    d.click("#review").unwrap();
+    d.switch_to_new_window("Parley review").unwrap();
+    d.wait_for("document.body.dataset.ready === '1'").unwrap();
+    d.click("[data-tab=settings]").unwrap();
+    d.wait_for("document.getElementById('settings').dataset.loaded")
+        .unwrap();
+    d.type_text("input[name=agent]", "Priya").unwrap();
+    d.click("#settings button[type=submit]").unwrap();
+    d.wait_for("document.getElementById('settings-msg').textContent === 'Settings saved'")
+        .unwrap();
+    d.switch_to_title("Parley").unwrap();
     d.exec(RECORDER, json!([])).unwrap();
 
     // Replay a call at 5x (the training speed) through the real engine and watch it arrive.
@@ -161,12 +180,18 @@ fn run(d: &Driver, transcript: &Path, export_dir: &Path) {
     // The team lead finds the session, opens it, sees the edited note, and exports it.
     d.click("#review").unwrap();
     d.switch_to_title("Parley review").unwrap();
+    d.click("[data-tab=sessions]").unwrap();
     d.wait_for("document.body.dataset.ready === '1'").unwrap();
     d.type_text("#q", "router").unwrap();
     d.click("#search").unwrap();
     d.wait_for("document.querySelector('#sessions tbody tr[data-id]')")
         .unwrap();
-    d.click("#sessions tbody tr[data-id] td").unwrap();
+    // In the page: the list may redraw (the saved note's change) between finding and clicking.
+    d.exec(
+        "document.querySelector('#sessions tbody tr[data-id] td').click()",
+        json!([]),
+    )
+    .unwrap();
     d.wait_for("document.getElementById('detail-note')")
         .unwrap();
     let note: Value = d
@@ -195,4 +220,302 @@ fn run(d: &Driver, transcript: &Path, export_dir: &Path) {
     let csv = std::fs::read_to_string(&path).unwrap();
     assert!(csv.starts_with("id,agent,started_at"), "{csv}");
     assert!(csv.contains("check the line test"), "{csv}");
+}
+
+/// Runs the app binary's command line (the same `parley` the window runs from).
+fn cli(app: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(app)
+        .args(args)
+        .env_remove("PARLEY_DB")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "parley {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A team lead opens the team server in the review window: both agents' calls, a trend
+/// chart, a call's scorecard (one criterion overridden) and a comment pinned to a moment.
+#[test]
+#[ignore = "needs Xvfb, dbus, tauri-driver and PostgreSQL: run scripts/ui-test.sh"]
+fn team_review_lists_both_agents_with_trends_scorecard_and_comments() {
+    let app = env("PARLEY_APP");
+    let Some(pg) =
+        pg::Pg::start("team_review_lists_both_agents_with_trends_scorecard_and_comments")
+    else {
+        return;
+    };
+    let admin = pg.admin_url();
+    cli(&app, &["team", "setup", "--admin-url", &admin]);
+    let add = |kind: &str, name: &str| {
+        cli(
+            &app,
+            &["team", kind, name, "--team", "north", "--admin-url", &admin],
+        )
+        .trim()
+        .to_string()
+    };
+    let alice = add("add-agent", "alice");
+    let bob = add("add-agent", "bob");
+    let lena = add("add-lead", "lena");
+    let dir = tempfile::tempdir().unwrap();
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
+    for (agent, url, files) in [
+        (
+            "alice",
+            &alice,
+            &[
+                "model-call.jsonl",
+                "abusive-customer.srt",
+                "interrupting-agent.jsonl",
+            ][..],
+        ),
+        (
+            "bob",
+            &bob,
+            &[
+                "follow-up-promise.vtt",
+                "fast-talker.jsonl",
+                "fix-without-paraphrase.vtt",
+            ][..],
+        ),
+    ] {
+        let db = dir.path().join(format!("{agent}.db"));
+        let db = db.to_str().unwrap();
+        for f in files {
+            let f = samples.join(f);
+            cli(
+                &app,
+                &["replay", f.to_str().unwrap(), "--db", db, "--agent", agent],
+            );
+        }
+        // Calls from the last three weeks, one a week, so the trend has weeks to show.
+        let week = 7 * 86_400_000i64;
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .execute(
+                "UPDATE sessions SET started_at = started_at - (3 - id) * ?1,
+                    ended_at = ended_at - (3 - id) * ?1",
+                [week],
+            )
+            .unwrap();
+        let pushed = cli(&app, &["sync", "--url", url, "--db", db]);
+        let local: Vec<String> = rusqlite::Connection::open(db)
+            .unwrap()
+            .prepare(
+                "SELECT id || ' ' || status || ' ' || started_at || ' ' || source FROM sessions",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            pushed.starts_with("pushed 3 session(s)"),
+            "{pushed} {local:?}"
+        );
+    }
+    let on_server: i64 = pg
+        .client(&admin)
+        .query_one("SELECT count(*) FROM parley.sessions", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(on_server, 6);
+
+    let d = Driver::start(&env("WEBDRIVER_ADDR"), &app).unwrap();
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_team(&d, &pg, &lena)));
+    if let Err(e) = d.quit() {
+        eprintln!("closing the WebDriver session: {e}");
+    }
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn run_team(d: &Driver, pg: &pg::Pg, lena: &str) {
+    d.switch_to_title("Parley").unwrap();
+    d.wait_for("document.body.dataset.ready === '1'").unwrap();
+    d.click("#review").unwrap();
+    d.switch_to_new_window("Parley review").unwrap();
+    d.wait_for("document.body.dataset.ready === '1'").unwrap();
+
+    // The setting: the lead's URL, checked and saved in the credentials file; then team mode.
+    d.click("[data-tab=settings]").unwrap();
+    d.wait_for("document.getElementById('settings').dataset.loaded")
+        .unwrap();
+    d.type_text("#team-url", lena).unwrap();
+    d.click("#team-connect").unwrap();
+    d.wait_for("document.getElementById('team-msg').textContent.includes('Connected')")
+        .unwrap();
+    let msg = d.text("#team-msg").unwrap();
+    assert!(msg.contains("lena@") && msg.contains("lead"), "{msg}");
+    assert!(
+        !msg.contains(&lena[lena.find(':').unwrap() + 3..]),
+        "no password on screen"
+    );
+    d.exec(
+        "const c = document.querySelector('input[name=review_team]'); if (!c.checked) c.click();",
+        json!([]),
+    )
+    .unwrap();
+    d.exec(
+        "const f = document.querySelector('input[name=agent]'); if (!f.value) f.value = 'Lena';",
+        json!([]),
+    )
+    .unwrap();
+    d.click("#settings button[type=submit]").unwrap();
+    d.wait_for("document.body.dataset.mode === 'team'").unwrap();
+
+    // Both agents' calls, from the server.
+    d.click("[data-tab=sessions]").unwrap();
+    if let Err(e) =
+        d.wait_for("document.querySelectorAll('#sessions tbody tr[data-id]').length === 6")
+    {
+        panic!(
+            "{e}; the list says {:?}, the status {:?}",
+            d.text("#page-info"),
+            d.text("#status")
+        );
+    }
+    let agents: Vec<String> = serde_json::from_value(
+        d.exec(
+            "return [...document.querySelectorAll('#sessions tbody tr[data-id] td:nth-child(2)')].map(t => t.textContent)",
+            json!([]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        agents.iter().any(|a| a == "alice") && agents.iter().any(|a| a == "bob"),
+        "{agents:?}"
+    );
+    assert!(d.text("#page-info").unwrap().contains("of 6 sessions"));
+    let days: std::collections::BTreeSet<String> = serde_json::from_value::<Vec<String>>(
+        d.exec(
+            "return [...document.querySelectorAll('#sessions tbody tr[data-id] td:first-child')].map(t => t.textContent.slice(0, 10))",
+            json!([]),
+        )
+        .unwrap(),
+    )
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert_eq!(days.len(), 3, "calls on three days a week apart: {days:?}");
+    assert!(d.text("#source").unwrap().contains("Team server"));
+
+    // Alice's call: the scorecard from the playbook, filled from the checklist.
+    d.exec(
+        "[...document.querySelectorAll('#sessions tbody tr[data-id]')].find(r => r.children[1].textContent === 'alice').children[0].click()",
+        json!([]),
+    )
+    .unwrap();
+    d.wait_for("document.querySelector('#scorecard table')")
+        .unwrap();
+    let card = d.text("#scorecard").unwrap();
+    assert!(
+        card.contains("Score ") && card.contains("Named the feeling"),
+        "{card}"
+    );
+
+    // Override one criterion with a reason.
+    d.type_text(
+        "#scorecard tr[data-criterion=empathy] .ov-reason",
+        "only a generic 'I understand'",
+    )
+    .unwrap();
+    d.click("#scorecard tr[data-criterion=empathy] .ov-save")
+        .unwrap();
+    d.wait_for("document.querySelector('#scorecard tr[data-criterion=empathy] .ov')")
+        .unwrap();
+    assert!(d
+        .text("#scorecard tr[data-criterion=empathy]")
+        .unwrap()
+        .contains("Overridden by lena"));
+
+    // A comment pinned to a moment: click the timeline line, write, save.
+    d.exec(
+        "document.querySelectorAll('#timeline li.customer')[1].click()",
+        json!([]),
+    )
+    .unwrap();
+    let at = d
+        .exec(
+            "return document.getElementById('comment-at').value",
+            json!([]),
+        )
+        .unwrap();
+    assert!(at.as_str().is_some_and(|a| a.contains(':')), "{at}");
+    d.type_text("#comment-body", "Good: you let her finish here")
+        .unwrap();
+    d.click("#comment-save").unwrap();
+    d.wait_for("document.body.dataset.commented === '1'")
+        .unwrap();
+    assert!(d
+        .text("#comments")
+        .unwrap()
+        .contains("Good: you let her finish here"));
+    assert!(d
+        .text("#timeline")
+        .unwrap()
+        .contains("lena: Good: you let her finish here"));
+    d.exec(
+        "document.querySelector('#scorecard tr[data-criterion=empathy]').scrollIntoView()",
+        json!([]),
+    )
+    .unwrap();
+    save_png("review-team-session.png", &d.screenshot().unwrap());
+    d.exec(
+        "document.querySelector('#timeline li.comment').scrollIntoView({ block: 'center' })",
+        json!([]),
+    )
+    .unwrap();
+    save_png("review-team-timeline.png", &d.screenshot().unwrap());
+
+    // On the server, as the lead did it.
+    let mut c = pg.client(&pg.admin_url());
+    let row = c
+        .query_one(
+            "SELECT author::text, at_ms FROM parley.comments WHERE body = 'Good: you let her finish here'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "lena");
+    assert!(row.get::<_, Option<i64>>(1).is_some());
+    let over: i64 = c
+        .query_one(
+            "SELECT count(*) FROM parley.score_overrides WHERE author = 'lena' AND criterion = 'empathy'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(over, 1);
+
+    // Trends per agent over weeks.
+    d.click("[data-tab=team]").unwrap();
+    d.wait_for("Number(document.body.dataset.trends) > 0")
+        .unwrap();
+    d.wait_for("document.querySelector('#trends svg circle, #trends svg polyline')")
+        .unwrap();
+    let lines = d
+        .exec(
+            "return document.querySelectorAll('#trends svg polyline').length",
+            json!([]),
+        )
+        .unwrap();
+    assert!(
+        lines.as_i64().unwrap() >= 10,
+        "a line per agent in each chart: {lines}"
+    );
+    let legend = d.text("#trends .legend").unwrap();
+    assert!(
+        legend.contains("alice") && legend.contains("bob"),
+        "{legend}"
+    );
+    assert!(d.text("#team").unwrap().contains("alice"));
+    save_png("review-team-trends.png", &d.screenshot().unwrap());
 }

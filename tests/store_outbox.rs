@@ -111,6 +111,30 @@ fn an_edit_during_a_push_stays_queued_for_the_next_one() {
 }
 
 #[test]
+fn a_follow_up_marked_done_later_queues_the_session_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let store = Store::open(&path).unwrap();
+    let id = call(&store, true);
+    let fu: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "INSERT INTO follow_ups (session_id, at_ms, text, due_at) VALUES (?1, 5000, 'call back', 0)
+             RETURNING id",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let read = store.sync_payload(id).unwrap().unwrap();
+    assert!(store.outbox_done(id, read.version).unwrap());
+    assert!(store.outbox().unwrap().is_empty());
+    store.set_follow_up_done(fu, true).unwrap();
+    assert_eq!(store.outbox().unwrap().len(), 1);
+    let again = store.sync_payload(id).unwrap().unwrap();
+    assert!(again.detail.follow_ups.iter().all(|f| f.done));
+}
+
+#[test]
 fn a_refused_session_waits_out_its_backoff_and_keeps_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("s.db")).unwrap();

@@ -401,3 +401,41 @@ fn tags_can_be_set() {
     assert_eq!(got, vec![id[3]]);
     assert!(store.set_tags(12_345, &["x".into()]).is_err());
 }
+
+/// Regression: the team view read at most 2,000 sessions and counted only those.
+#[test]
+fn agent_counts_cover_every_session_in_the_range() {
+    let (_dir, store, _) = fixture();
+    let more: Vec<Spec> = (0..2_100)
+        .map(|_| {
+            let mut s = spec("dee", 5, Outcome::Resolved, "all good");
+            s.nudges = vec![(Rule::SpeakingFast, Some(true))];
+            s
+        })
+        .collect();
+    import(&store, &more);
+    let all = store.agent_counts(None, None).unwrap();
+    let calls: Vec<(&str, i64)> = all.calls.iter().map(|(a, n)| (a.as_str(), *n)).collect();
+    assert_eq!(calls, [("alex", 2), ("bea", 1), ("cam", 1), ("dee", 2_100)]);
+    let rule = |agent: &str, rule: &str| {
+        all.rules
+            .iter()
+            .find(|r| r.agent == agent && r.rule == rule)
+            .map(|r| (r.nudges, r.heeded))
+    };
+    assert_eq!(rule("alex", "interruption"), Some((2, 1)));
+    assert_eq!(rule("alex", "monologue"), Some((1, 0)));
+    assert_eq!(rule("dee", "speaking_fast"), Some((2_100, 2_100)));
+    // Days 1 and 2 only: bea's call and alex's second.
+    let some = store
+        .agent_counts(
+            Some(1_700_000_000_000 + DAY),
+            Some(1_700_000_000_000 + 3 * DAY),
+        )
+        .unwrap();
+    assert_eq!(
+        some.calls,
+        [("alex".to_string(), 1), ("bea".to_string(), 1)]
+    );
+    assert_eq!(some.rules.iter().map(|r| r.nudges).sum::<i64>(), 4);
+}

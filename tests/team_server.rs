@@ -128,9 +128,9 @@ fn two_agents_sync_and_each_credential_sees_what_it_may() {
     };
     let admin = pg.admin_url();
     let first = ok(&parley(&["team", "setup", "--admin-url", &admin], &[]));
-    assert!(first.contains("from version 0 to 1"), "{first}");
+    assert!(first.contains("from version 0 to 2"), "{first}");
     let again = ok(&parley(&["team", "setup", "--admin-url", &admin], &[]));
-    assert!(again.contains("already at version 1"), "{again}");
+    assert!(again.contains("already at version 2"), "{again}");
     assert!(!first.contains(&pg.password) && !again.contains(&pg.password));
 
     let alice = add(&pg, "add-agent", "alice", "north");
@@ -795,4 +795,230 @@ fn tls_is_used_when_the_url_asks_and_a_bad_certificate_is_refused_at_once() {
         &[],
     ));
     assert!(plain.contains("1-1 of 1"), "plain when asked: {plain}");
+}
+
+/// A lead's review on the server: the weekly trend kept by the trigger, scorecard overrides
+/// with who and why, and comments pinned to a moment that only the call's agent (and the
+/// team's leads) can read.
+#[test]
+fn trends_overrides_and_pinned_comments_follow_the_roles() {
+    use parley::team::{remote, scorecard, trends};
+    let Some(pg) = Pg::start("trends_overrides_and_pinned_comments_follow_the_roles") else {
+        return;
+    };
+    ok(&parley(
+        &["team", "setup", "--admin-url", &pg.admin_url()],
+        &[],
+    ));
+    let alice = add(&pg, "add-agent", "alice", "north");
+    let bob = add(&pg, "add-agent", "bob", "north");
+    let lena = add(&pg, "add-lead", "lena", "north");
+    let sam = add(&pg, "add-lead", "sam", "south");
+    let dir = tempfile::tempdir().unwrap();
+    let alice_db = dir.path().join("alice.db");
+    let bob_db = dir.path().join("bob.db");
+    for f in [
+        "model-call.jsonl",
+        "abusive-customer.srt",
+        "fast-talker.jsonl",
+    ] {
+        replay(&alice_db, "alice", f);
+    }
+    replay(&bob_db, "bob", "follow-up-promise.vtt");
+    sync(&alice_db, &alice);
+    sync(&bob_db, &bob);
+    let url = |u: &str| ServerUrl::parse(u).unwrap();
+    let now = parley::store::now_ms();
+
+    // The rollup agrees with the sessions it summarises, and each role sees its own part.
+    let weeks = trends::weekly(&url(&lena), None, None, now).unwrap();
+    let agents: Vec<&str> = weeks.iter().map(|w| w.agent.as_str()).collect();
+    assert!(
+        agents.contains(&"alice") && agents.contains(&"bob"),
+        "{weeks:?}"
+    );
+    let mut admin = pg.client(&pg.admin_url());
+    let direct: Vec<(String, i64, i64, i64)> = admin
+        .query(
+            "SELECT agent, count(*), sum(nudge_count)::bigint, count(*) FILTER (WHERE (summary ->> 'boundary_step')::int > 0)
+             FROM parley.sessions GROUP BY 1 ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    for (agent, calls, nudges, boundary) in &direct {
+        let mine: Vec<_> = weeks.iter().filter(|w| &w.agent == agent).collect();
+        assert_eq!(mine.iter().map(|w| w.calls).sum::<i64>(), *calls, "{agent}");
+        assert_eq!(
+            mine.iter().map(|w| w.nudges).sum::<i64>(),
+            *nudges,
+            "{agent}"
+        );
+        assert_eq!(
+            mine.iter().map(|w| w.boundary_calls).sum::<i64>(),
+            *boundary,
+            "{agent}"
+        );
+    }
+    assert!(weeks
+        .iter()
+        .any(|w| w.agent == "alice" && w.boundary_calls > 0));
+    assert!(weeks
+        .iter()
+        .all(|w| w.talk_share.is_some_and(|t| (0.0..=1.0).contains(&t))));
+    let own = trends::weekly(&url(&alice), None, None, now).unwrap();
+    assert!(
+        !own.is_empty() && own.iter().all(|w| w.owner == "alice"),
+        "{own:?}"
+    );
+    assert!(trends::weekly(&url(&sam), None, None, now)
+        .unwrap()
+        .is_empty());
+    // Bob promised a follow-up that is not done: overdue once its due time has passed.
+    let later = now + 365 * 86_400_000;
+    let bob_weeks = trends::weekly(&url(&lena), None, None, later).unwrap();
+    assert!(
+        bob_weeks
+            .iter()
+            .any(|w| w.agent == "bob" && w.follow_ups_overdue > 0),
+        "{bob_weeks:?}"
+    );
+    // An edit pushed again moves nothing in the rollup (the old row is taken away first).
+    let before = trends::weekly(&url(&lena), None, None, now).unwrap();
+    let page = list_json(&alice);
+    let alice_uid = page["items"][0]["uid"].as_str().unwrap().to_string();
+    let local_id = page["items"][0]["id"].as_i64().unwrap().to_string();
+    let note = dir.path().join("note.txt");
+    std::fs::write(&note, "Edited by alice").unwrap();
+    ok(&parley(
+        &[
+            "sessions",
+            "note",
+            &local_id,
+            "--by",
+            "alice",
+            "--file",
+            note.to_str().unwrap(),
+            "--db",
+            alice_db.to_str().unwrap(),
+        ],
+        &[],
+    ));
+    sync(&alice_db, &alice);
+    assert_eq!(
+        trends::weekly(&url(&lena), None, None, now).unwrap(),
+        before
+    );
+
+    // Scorecard overrides: a lead of the team, with a reason; nobody else.
+    let mut lc = pg.client(&lena);
+    let id = remote::override_score(
+        &mut lc,
+        &url(&lena),
+        &alice_uid,
+        "empathy",
+        false,
+        "generic 'I understand' only",
+    )
+    .unwrap();
+    assert!(id > 0);
+    assert!(
+        remote::override_score(&mut lc, &url(&lena), &alice_uid, "empathy", true, "  ").is_err()
+    );
+    assert!(remote::override_score(
+        &mut pg.client(&sam),
+        &url(&sam),
+        &alice_uid,
+        "empathy",
+        true,
+        "x"
+    )
+    .is_err());
+    assert!(remote::override_score(
+        &mut pg.client(&alice),
+        &url(&alice),
+        &alice_uid,
+        "empathy",
+        true,
+        "mine"
+    )
+    .is_err());
+    let shown = remote::show(&url(&alice), &alice_uid).unwrap();
+    assert_eq!(shown.overrides.len(), 1);
+    let text = ok(&parley(
+        &["sessions", "show", &alice_uid, "--url", &alice],
+        &[],
+    ));
+    assert!(
+        text.contains("## Scorecard overrides") && text.contains("lena: empathy not met: generic"),
+        "{text}"
+    );
+    assert_eq!(shown.overrides[0].author, "lena");
+    assert!(!shown.overrides[0].met);
+    let playbook = Playbook::builtin();
+    let card = scorecard::score(
+        &shown.detail.session.playbook,
+        Some(&playbook),
+        &shown.detail.checklist,
+        &shown.overrides,
+    );
+    let empathy = card.criteria.iter().find(|c| c.id == "empathy").unwrap();
+    assert!(!empathy.met && empathy.overridden.is_some());
+    assert!(card.score.is_some());
+
+    // Pinned comments: the call's agent reads them; another agent of the team does not.
+    let bob_uid = list_json(&bob)["items"][0]["uid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    remote::comment_on(
+        &mut lc,
+        &url(&lena),
+        &alice_uid,
+        Some(65_000),
+        "Good recovery here",
+    )
+    .unwrap();
+    remote::comment_on(
+        &mut lc,
+        &url(&lena),
+        &bob_uid,
+        Some(12_000),
+        "Say the due time",
+    )
+    .unwrap();
+    let mut ac = pg.client(&alice);
+    let mine = remote::comments_on(&mut ac, &url(&alice), &alice_uid).unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        (mine[0].at_ms, mine[0].author.as_str()),
+        (Some(65_000), "lena")
+    );
+    assert!(remote::comments_on(&mut ac, &url(&alice), &bob_uid)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        count_as(&pg, &alice, "SELECT count(*) FROM parley.comments"),
+        1
+    );
+    assert_eq!(
+        count_as(&pg, &bob, "SELECT count(*) FROM parley.comments"),
+        1
+    );
+    assert_eq!(
+        count_as(&pg, &lena, "SELECT count(*) FROM parley.comments"),
+        2
+    );
+    assert_eq!(
+        count_as(&pg, &sam, "SELECT count(*) FROM parley.score_overrides"),
+        0
+    );
+    assert!(
+        pg.client(&alice)
+            .execute("INSERT INTO parley.weekly SELECT * FROM parley.weekly", &[])
+            .is_err(),
+        "an agent cannot write the rollup"
+    );
 }

@@ -170,6 +170,110 @@
  * @property {FollowUpRow[]} follow_ups
  * @property {TimelineEntry[]} timeline
  * @property {PacingSample[]} pacing
+ * @property {Limits|null} limits
+ * @property {Scorecard} scorecard
+ * @property {TeamPart|null} team
+ */
+
+/**
+ * @typedef {Object} Limits
+ * @property {string} playbook
+ * @property {number} talk_share_max
+ * @property {number} fast_wpm
+ */
+
+/**
+ * @typedef {Object} TeamPart
+ * @property {string} uid
+ * @property {string} owner
+ * @property {string} team
+ * @property {Comment[]} comments
+ * @property {string|null} error
+ */
+
+/**
+ * @typedef {Object} Comment
+ * @property {number} id
+ * @property {string} author
+ * @property {number|null} at_ms
+ * @property {string} body
+ * @property {number} created_at
+ */
+
+/**
+ * @typedef {Object} Scorecard
+ * @property {string} playbook
+ * @property {string|null} missing
+ * @property {CriterionScore[]} criteria
+ * @property {number|null} score
+ * @property {ScoreOverride[]} history
+ */
+
+/**
+ * @typedef {Object} CriterionScore
+ * @property {string} id
+ * @property {string} label
+ * @property {number} weight
+ * @property {boolean} met_by_checklist
+ * @property {string[]} evidence
+ * @property {boolean} met
+ * @property {ScoreOverride|null} overridden
+ */
+
+/**
+ * @typedef {Object} ScoreOverride
+ * @property {number} id
+ * @property {string} criterion
+ * @property {boolean} met
+ * @property {string} reason
+ * @property {string} author
+ * @property {number} created_at
+ */
+
+/**
+ * @typedef {Object} TeamServer
+ * @property {string|null} server
+ * @property {string|null} kind
+ * @property {string|null} error
+ */
+
+/**
+ * A session on the team server: SessionRow flattened, plus where it belongs.
+ * @typedef {Object} TeamRow
+ * @property {string} uid
+ * @property {string} owner
+ * @property {string} team
+ * @property {number} id
+ * @property {string} agent
+ * @property {number} started_at
+ * @property {number|null} ended_at
+ * @property {number|null} duration_ms
+ * @property {string} playbook
+ * @property {string|null} outcome
+ * @property {"live"|"complete"|"interrupted"} status
+ * @property {string} source
+ * @property {number} nudge_count
+ * @property {number} heeded_count
+ * @property {number|null} heeded_ratio
+ * @property {number} items_done
+ * @property {number} items_total
+ * @property {string[]} tags
+ */
+
+/**
+ * One agent's week on the team server (weeks start Monday 00:00 UTC).
+ * @typedef {Object} WeekRow
+ * @property {string} agent
+ * @property {string} owner
+ * @property {number} week
+ * @property {number} calls
+ * @property {number} nudges
+ * @property {number} heeded
+ * @property {number|null} heeded_rate
+ * @property {number} interruptions_per_call
+ * @property {number|null} talk_share
+ * @property {number} boundary_calls
+ * @property {number} follow_ups_overdue
  */
 
 /**
@@ -233,6 +337,13 @@
  */
 
 /**
+ * @typedef {Object} TeamStats
+ * @property {AgentStats[]} agents
+ * @property {number} counted
+ * @property {number} total
+ */
+
+/**
  * @typedef {Object} AgentStats
  * @property {string} agent
  * @property {number} calls
@@ -263,6 +374,7 @@
  * @property {number} endpoint_port
  * @property {Object<string, number>} dock_offsets
  * @property {string} stt_model
+ * @property {boolean} review_team
  */
 
 /**

@@ -1,9 +1,12 @@
-// The team lead's window: session list, session detail, team view, settings.
-// Every list, filter and sort runs in Rust; this page only asks and draws.
-import { call, onEvent, h, mmss, ruleLabel } from "./ipc.js";
+// The review window: session list, session detail, team trends, settings. It reads this PC's
+// calls, or the team server's (Settings) as the saved credential's role; every list, filter,
+// score and sort runs in Rust or on the server; this page only asks and draws.
+import { call, onEvent, h, mmss, ruleLabel, RULES } from "./ipc.js";
 
 /** @typedef {import("./ipc.js").SessionFilter} SessionFilter */
 /** @typedef {import("./ipc.js").ReviewDetail} ReviewDetail */
+/** @typedef {import("./ipc.js").TeamServer} TeamServer */
+/** @typedef {import("./ipc.js").WeekRow} WeekRow */
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 const PAGE = 50;
@@ -11,9 +14,14 @@ const PAGE = 50;
 /** @type {SessionFilter} */
 const query = { agent: null, from: null, to: null, outcome: null, status: null, rule: null, heeded_min: null,
   heeded_max: null, tags: [], text: null, sort: "date", descending: true, limit: PAGE, offset: 0 };
-/** @type {number|null} */
+/** @type {number|string|null} the local id, or the global id in team mode */
 let selected = null;
 let total = 0;
+/** "local" or "team" */
+let mode = "local";
+/** @type {TeamServer} */
+let server = { server: null, kind: null, error: null };
+const isLead = () => mode === "team" && server.kind === "lead";
 
 /** @param {string} msg @param {boolean} [bad] */
 function status(msg, bad = false) {
@@ -22,38 +30,82 @@ function status(msg, bad = false) {
   el.className = bad ? "error" : "muted";
 }
 
-/** @param {string} value @param {number} addDays */
+/** Local midnight of a date input's day, `addDays` later (the viewer's time zone, DST-safe).
+ * @param {string} value @param {number} addDays */
 function dayMs(value, addDays = 0) {
   if (!value) return null;
-  const d = new Date(`${value}T00:00:00Z`);
-  return d.getTime() + addDays * 86400000;
+  const [y, m, d] = value.split("-").map(Number);
+  return new Date(y, m - 1, d + addDays).getTime();
 }
 
-/** @param {number} ms */
+const pad = (/** @type {number} */ n) => String(n).padStart(2, "0");
+/** A time in the viewer's local time zone. @param {number} ms */
 function when(ms) {
-  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+/** @param {number} ms */
+const day = (ms) => when(ms).slice(0, 10);
+const num = (/** @type {number} */ n) => n.toLocaleString("en-US");
 
 /** @param {string|null} o */
 const outcomeWord = (o) => (o ? o.replaceAll("_", " ") : "—");
 
+/** "mm:ss" or "m:ss" to ms; null when empty; NaN when unreadable. @param {string} text */
+function parseAt(text) {
+  const t = text.trim();
+  if (!t) return null;
+  const m = /^(\d+):([0-5]\d)$/.exec(t);
+  return m ? (Number(m[1]) * 60 + Number(m[2])) * 1000 : NaN;
+}
+
+function showSource() {
+  const el = $("source");
+  if (mode === "team") {
+    el.textContent = `Team server · ${server.server} (${server.kind})`;
+    el.className = "source team";
+  } else {
+    el.textContent = server.error && server.server ? `This PC · team server unavailable` : "This PC";
+    el.className = "source";
+    el.title = server.error || "Where this window reads calls from (Settings)";
+  }
+  document.body.dataset.mode = mode;
+}
+
+/** Team mode when the setting asks for it and a team server answers. @param {boolean} wantTeam */
+async function setMode(wantTeam) {
+  try {
+    server = await call("team_server");
+  } catch (e) {
+    server = { server: null, kind: null, error: /** @type {Error} */ (e).message };
+  }
+  mode = wantTeam && server.server && !server.error ? "team" : "local";
+  if (wantTeam && mode === "local") status(server.error || "No team server saved: add its URL in Settings", true);
+  showSource();
+  selected = null;
+  $("detail").replaceChildren(h("p", { class: "muted" }, "Pick a session to see its scorecard, note, timeline and pacing."));
+}
+
 async function loadList() {
   try {
-    const page = await call("list_sessions", { filter: query });
+    const page = mode === "team" ? await call("team_sessions", { filter: query }) : await call("list_sessions", { filter: query });
     total = page.total;
     const body = $("sessions").querySelector("tbody");
-    body.replaceChildren(...page.items.map((/** @type {import("./ipc.js").SessionRow} */ r) =>
-      h("tr", { "data-id": r.id, class: r.id === selected ? "selected" : "", onclick: () => openSession(r.id), title: r.source },
+    body.replaceChildren(...page.items.map((/** @type {any} */ r) => {
+      const key = mode === "team" ? r.uid : r.id;
+      return h("tr", { "data-id": key, class: key === selected ? "selected" : "", onclick: () => openSession(key), title: r.source },
         h("td", {}, when(r.started_at)),
         h("td", {}, r.agent),
         h("td", { class: "num" }, r.duration_ms === null ? "—" : mmss(r.duration_ms)),
         h("td", {}, r.status === "complete" ? outcomeWord(r.outcome) : `${outcomeWord(r.outcome)} (${r.status})`),
         h("td", { class: "num" }, String(r.nudge_count)),
-        h("td", { class: "num" }, r.heeded_ratio === null ? "—" : `${Math.round(r.heeded_ratio * 100)}%`))));
+        h("td", { class: "num" }, r.heeded_ratio === null ? "—" : `${Math.round(r.heeded_ratio * 100)}%`));
+    }));
     if (!page.items.length) body.append(h("tr", {}, h("td", { colspan: "6", class: "muted" }, "No sessions match.")));
     const pages = Math.max(1, Math.ceil(total / PAGE));
     const pageNo = Math.floor(query.offset / PAGE);
-    $("page-info").textContent = `Page ${pageNo + 1} of ${pages} · ${total} session${total === 1 ? "" : "s"}`;
+    const first = total ? query.offset + 1 : 0;
+    $("page-info").textContent = `Showing ${num(first)}–${num(query.offset + page.items.length)} of ${num(total)} session${total === 1 ? "" : "s"} · page ${pageNo + 1} of ${num(pages)}`;
     $("prev").disabled = pageNo === 0;
     $("next").disabled = pageNo + 1 >= pages;
     for (const th of document.querySelectorAll("th[data-sort]")) {
@@ -66,35 +118,42 @@ async function loadList() {
   }
 }
 
+const NS = "http://www.w3.org/2000/svg";
 /**
- * A small line chart as inline SVG.
+ * A small line chart as inline SVG, one line per series.
  * @param {string} title
- * @param {{x: number, y: number}[]} points
+ * @param {{name: string, points: {x: number, y: number}[]}[]} series
  * @param {number} maxY
  * @param {number|null} limit
  * @param {(y: number) => string} fmt
+ * @param {{min: number, max: number, label: (x: number) => string}} xs
  */
-function chart(title, points, maxY, limit, fmt) {
-  const NS = "http://www.w3.org/2000/svg";
-  const W = 300, H = 110, P = 18;
+function chart(title, series, maxY, limit, fmt, xs) {
+  const W = 300, H = 110, P = 22;
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", `0 0 ${W} ${H + 10}`);
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", title);
-  const maxX = Math.max(1, ...points.map((p) => p.x));
-  const sx = (/** @type {number} */ x) => P + (x / maxX) * (W - P - 4);
+  const span = Math.max(1, xs.max - xs.min);
+  const sx = (/** @type {number} */ x) => P + ((x - xs.min) / span) * (W - P - 6);
   const sy = (/** @type {number} */ y) => H - (Math.min(y, maxY) / maxY) * (H - 10);
   const add = (/** @type {string} */ tag, /** @type {Object<string, any>} */ attrs, text = "") => {
     const el = document.createElementNS(NS, tag);
     for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
     if (text) el.textContent = text;
     svg.append(el);
+    return el;
   };
   if (limit !== null) add("line", { class: "limit", x1: P, x2: W - 4, y1: sy(limit), y2: sy(limit) });
-  if (points.length) add("polyline", { class: "line", points: points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ") });
+  series.forEach((s, i) => {
+    const cls = series.length > 1 ? `series s${i % 6}` : "line";
+    if (s.points.length > 1) add("polyline", { class: cls, "data-series": s.name, points: s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ") });
+    if (series.length > 1 || s.points.length === 1) for (const p of s.points) add("circle", { class: `${series.length > 1 ? `s${i % 6}` : "line"} dot`, cx: sx(p.x).toFixed(1), cy: sy(p.y).toFixed(1), r: 2.5 });
+  });
   add("text", { x: 2, y: 12 }, fmt(maxY));
   add("text", { x: 2, y: H }, fmt(0));
-  add("text", { x: W - 34, y: H + 10 }, mmss(maxX));
+  add("text", { x: P, y: H + 10 }, xs.label(xs.min));
+  add("text", { x: W - 60, y: H + 10 }, xs.label(xs.max));
   return h("figure", { class: "chart" }, h("figcaption", {}, title), svg);
 }
 
@@ -103,7 +162,7 @@ function timeline(r) {
   /** @type {{at: number, order: number, el: HTMLElement}[]} */
   const rows = [];
   const row = (/** @type {number} */ at, /** @type {string} */ cls, /** @type {string} */ icon, /** @type {string} */ text, order = 1) =>
-    rows.push({ at, order, el: h("li", { class: cls }, h("span", { class: "t" }, mmss(at)), h("span", { "aria-hidden": "true" }, icon), h("span", { class: "txt" }, text)) });
+    rows.push({ at, order, el: h("li", { class: cls, "data-at": at, onclick: () => pinAt(at) }, h("span", { class: "t" }, mmss(at)), h("span", { "aria-hidden": "true" }, icon), h("span", { class: "txt" }, text)) });
   for (const t of r.timeline) {
     const o = /** @type {any} */ (t.json);
     if (t.origin === "event") {
@@ -120,8 +179,17 @@ function timeline(r) {
     else if (t.kind === "call_state") row(t.at_ms, "state", "•", `Call ${String(o.state).replace("_", " ")}`);
     else if (t.kind === "follow_up") row(t.at_ms, "tick", "☎", `Follow-up promised: ${o.text}`);
   }
+  for (const c of r.team ? r.team.comments : []) {
+    if (c.at_ms !== null) row(c.at_ms, "comment", "❝", `${c.author}: ${c.body}`, 2);
+  }
   rows.sort((a, b) => a.at - b.at || a.order - b.order);
   return h("ol", { class: "timeline", id: "timeline" }, ...rows.map((x) => x.el));
+}
+
+/** Clicking a moment of the timeline pins the next comment there. @param {number} at */
+function pinAt(at) {
+  const el = $("comment-at");
+  if (el) el.value = mmss(at);
 }
 
 /** @param {ReviewDetail} r */
@@ -131,31 +199,94 @@ function noteMeta(r) {
   return n.edited_at ? `Last edited by ${n.edited_by} at ${when(n.edited_at)}` : `Drafted at ${when(n.drafted_at)}, not edited`;
 }
 
-/** @param {number} id */
-async function openSession(id) {
-  selected = id;
-  for (const tr of document.querySelectorAll("#sessions tbody tr")) tr.classList.toggle("selected", /** @type {HTMLElement} */ (tr).dataset.id === String(id));
-  /** @type {ReviewDetail} */
-  let r;
-  try {
-    r = await call("get_session", { id });
-  } catch (e) {
-    return status(/** @type {Error} */ (e).message, true);
+/** @param {ReviewDetail} r */
+function noteHistory(r) {
+  if (r.note_history.length < 2) return null;
+  return h("details", { class: "history", id: "note-history" },
+    h("summary", {}, `Note history: ${r.note_history.length} versions`),
+    ...r.note_history.slice().reverse().map((v) => h("div", {}, h("b", {}, `${when(v.saved_at)} by ${v.saved_by}`), h("pre", {}, v.body))));
+}
+
+/** @param {ReviewDetail} r */
+function scorecard(r) {
+  const card = r.scorecard;
+  if (card.missing) return h("p", { class: "muted", id: "scorecard" }, card.missing);
+  const uid = r.team ? r.team.uid : null;
+  const rows = card.criteria.map((c) => {
+    const cells = [
+      h("td", {}, c.label, h("div", { class: "ev" }, c.evidence.join(" · ")),
+        c.overridden ? h("div", { class: "ov" }, `Overridden by ${c.overridden.author} at ${when(c.overridden.created_at)}: “${c.overridden.reason}” (checklist said ${c.met_by_checklist ? "met" : "not met"})`) : null),
+      h("td", { class: "num" }, String(c.weight)),
+      h("td", { class: c.met ? "met" : "unmet" }, c.met ? "✓ met" : "✗ not met"),
+    ];
+    if (isLead() && uid) {
+      const reason = /** @type {HTMLInputElement} */ (h("input", { class: "ov-reason", placeholder: "Reason", "aria-label": `Reason to override ${c.label}`, size: "14" }));
+      cells.push(h("td", { class: "noprint" }, reason,
+        h("button", { class: "ov-save", "data-criterion": c.id, onclick: () => override(uid, c.id, !c.met, reason.value) }, c.met ? "Mark not met" : "Mark met")));
+    }
+    return h("tr", { "data-criterion": c.id }, ...cells);
+  });
+  return h("div", { id: "scorecard" },
+    h("p", { class: "score-big" }, `Score ${card.score === null ? "—" : `${Math.round(card.score * 100)}%`}`, h("span", { class: "muted" }, ` · criteria from playbook ${card.playbook}`)),
+    h("table", { class: "scorecard" }, h("thead", {}, h("tr", {}, h("th", {}, "Criterion (evidence)"), h("th", {}, "Weight"), h("th", {}, "Result"), isLead() ? h("th", {}, "Override") : null)), h("tbody", {}, ...rows)));
+}
+
+/** @param {ReviewDetail} r */
+function comments(r) {
+  const t = r.team;
+  if (!t) return null;
+  const list = t.comments.length
+    ? h("ul", { class: "comments", id: "comments" }, ...t.comments.map((c) => h("li", {}, h("b", {}, c.author), c.at_ms !== null ? ` at ${mmss(c.at_ms)}` : "", ` (${when(c.created_at)}): `, c.body)))
+    : h("p", { class: "muted", id: "comments" }, "No comments yet.");
+  const parts = [h("h2", {}, mode === "team" ? "Comments" : "Comments from your lead"), t.error ? h("p", { class: "error" }, `Team server: ${t.error}`) : null, list];
+  if (isLead()) {
+    const at = /** @type {HTMLInputElement} */ (h("input", { id: "comment-at", placeholder: "mm:ss", size: "5", "aria-label": "Moment (mm:ss; click a timeline line)" }));
+    const body = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "comment-body", rows: "2", "aria-label": "Comment" }));
+    parts.push(body, h("div", { class: "row noprint" }, h("label", {}, "At ", at),
+      h("button", { id: "comment-save", class: "primary", onclick: () => saveComment(t.uid, at.value, body.value) }, "Save comment"),
+      h("span", { class: "muted" }, "Click a line of the timeline to pin the comment to it.")));
   }
+  return h("section", {}, ...parts);
+}
+
+/** @param {ReviewDetail} r */
+function followUps(r) {
+  if (!r.follow_ups.length) return h("p", { class: "muted" }, "No follow-up promised.");
+  const local = mode === "local";
+  return h("ul", { id: "follow-ups" }, ...r.follow_ups.map((f) => h("li", { "data-done": f.done ? "1" : "0" },
+    f.done ? "✓ " : "☎ ", `“${f.text}”`, f.due_at ? ` — due ${when(f.due_at)}` : " — no due time said",
+    !f.done && f.due_at !== null && f.due_at < Date.now() ? h("b", { class: "error" }, " overdue") : null,
+    f.done ? " (done)" : null,
+    local ? h("button", { class: "fu-done noprint", onclick: () => followUpDone(r.session.id, f.id, !f.done) }, f.done ? "Mark owed" : "Mark done") : null)));
+}
+
+/** @param {number|string} key */
+async function openSession(key) {
+  selected = key;
+  for (const tr of document.querySelectorAll("#sessions tbody tr")) tr.classList.toggle("selected", /** @type {HTMLElement} */ (tr).dataset.id === String(key));
+  try {
+    render(mode === "team" ? await call("team_session", { uid: key }) : await call("get_session", { id: key }));
+  } catch (e) {
+    status(/** @type {Error} */ (e).message, true);
+  }
+}
+
+/** @param {ReviewDetail} r */
+function render(r) {
   const s = r.session;
-  const note = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "detail-note", rows: "10", "aria-label": "Session note" }));
+  const team = mode === "team";
+  const note = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "detail-note", rows: "10", "aria-label": "Session note", readonly: team }));
   note.value = r.note ? r.note.body : "";
   const by = /** @type {HTMLInputElement} */ (h("input", { id: "detail-by", placeholder: "Your name", "aria-label": "Edited by" }));
   by.value = localStorage.getItem("parley.lead") || "";
-  const owed = r.follow_ups.filter((f) => !f.done);
-  const followUps = owed.length
-    ? h("ul", {}, ...owed.map((f) => h("li", {}, `☎ “${f.text}”`, f.due_at ? ` — due ${when(f.due_at)}` : " — no due time said")))
-    : h("p", { class: "muted" }, "No follow-up owed.");
   const talk = r.pacing.map((p) => ({ x: p.at_ms, y: p.recent_talk_share * 100 }));
   const rate = r.pacing.filter((p) => p.wpm !== null && p.wpm !== undefined).map((p) => ({ x: p.at_ms, y: /** @type {number} */ (p.wpm) }));
   const heeded = r.nudges.filter((n) => n.heeded === true).length;
-  $("detail").replaceChildren(
-    h("h1", {}, `Session ${s.id} · ${s.agent}`),
+  const lim = r.limits;
+  const xs = { min: 0, max: Math.max(1, ...r.pacing.map((p) => p.at_ms)), label: mmss };
+  // h() skips empty children; replaceChildren would print them as "null".
+  $("detail").replaceChildren(h("div", {},
+    h("h1", {}, `Session ${s.id} · ${s.agent}`, team && r.team ? h("span", { class: "muted" }, ` · ${r.team.owner}, team ${r.team.team}`) : null),
     h("div", { class: "facts" },
       h("span", {}, "Started ", h("b", {}, when(s.started_at))),
       h("span", {}, "Length ", h("b", {}, s.duration_ms === null ? "—" : mmss(s.duration_ms))),
@@ -163,22 +294,27 @@ async function openSession(id) {
       h("span", {}, "Checklist ", h("b", {}, `${s.items_done}/${s.items_total}`)),
       h("span", {}, "Nudges ", h("b", {}, `${r.nudges.length} (${heeded} heeded)`)),
       h("span", {}, "Source ", h("b", {}, s.source))),
+    h("h2", {}, "Scorecard"), scorecard(r),
+    comments(r),
     h("h2", {}, "Note"),
     note,
-    h("div", { class: "row noprint" }, by,
-      h("button", { id: "detail-save", class: "primary", onclick: () => saveNote(s.id, note.value, by.value) }, "Save note"),
-      h("span", { id: "note-meta", class: "muted" }, noteMeta(r))),
-    h("h2", {}, "Follow-up owed"), followUps,
-    h("div", { class: "row noprint" },
+    team ? h("div", { class: "row" }, h("span", { id: "note-meta", class: "muted" }, `${noteMeta(r)} · notes are edited on the agent's PC; comment instead`))
+      : h("div", { class: "row noprint" }, by,
+        h("button", { id: "detail-save", class: "primary", onclick: () => saveNote(/** @type {number} */ (s.id), note.value, by.value) }, "Save note"),
+        h("span", { id: "note-meta", class: "muted" }, noteMeta(r))),
+    noteHistory(r),
+    h("h2", {}, "Follow-ups"), followUps(r),
+    team ? null : h("div", { class: "row noprint" },
       h("button", { id: "export-one-csv", onclick: () => exportSessions(s.id, "csv") }, "Export CSV"),
       h("button", { id: "export-one-json", onclick: () => exportSessions(s.id, "json") }, "Export JSON"),
       h("button", { id: "print", onclick: () => window.print() }, "Print report")),
     h("h2", {}, "Pacing"),
+    lim ? null : h("p", { class: "muted" }, `No limit lines: playbook ${s.playbook}, which this call used, is not loaded here.`),
     h("div", { class: "charts" },
-      chart("Agent talk share (recent), %", talk, 100, 60, (y) => `${Math.round(y)}%`),
-      chart("Agent rate, words per minute", rate, 240, 170, (y) => `${Math.round(y)}`)),
+      chart(`Agent talk share (recent), %${lim ? `; limit ${Math.round(lim.talk_share_max * 100)}%` : ""}`, [{ name: "talk", points: talk }], 100, lim ? lim.talk_share_max * 100 : null, (y) => `${Math.round(y)}%`, xs),
+      chart(`Agent rate, words per minute${lim ? `; limit ${Math.round(lim.fast_wpm)}` : ""}`, [{ name: "rate", points: rate }], Math.max(240, lim ? lim.fast_wpm * 1.3 : 0), lim ? lim.fast_wpm : null, (y) => `${Math.round(y)}`, xs)),
     h("h2", {}, "Timeline"),
-    timeline(r));
+    timeline(r)));
 }
 
 /** @param {number} id @param {string} text @param {string} by */
@@ -186,8 +322,42 @@ async function saveNote(id, text, by) {
   try {
     const r = await call("save_session_note", { id, text, by });
     localStorage.setItem("parley.lead", by.trim());
+    render(r);
     $("note-meta").textContent = `Saved · ${noteMeta(r)}`;
     status("Note saved");
+  } catch (e) {
+    status(/** @type {Error} */ (e).message, true);
+  }
+}
+
+/** @param {string} uid @param {string} atText @param {string} body */
+async function saveComment(uid, atText, body) {
+  const at = parseAt(atText);
+  if (Number.isNaN(at)) return status(`comment moment "${atText}" should look like 01:05`, true);
+  try {
+    render(await call("team_comment", { uid, atMs: at, body }));
+    status("Comment saved");
+    document.body.dataset.commented = "1";
+  } catch (e) {
+    status(/** @type {Error} */ (e).message, true);
+  }
+}
+
+/** @param {string} uid @param {string} criterion @param {boolean} met @param {string} reason */
+async function override(uid, criterion, met, reason) {
+  try {
+    render(await call("team_override", { uid, criterion, met, reason }));
+    status("Scorecard override saved");
+  } catch (e) {
+    status(/** @type {Error} */ (e).message, true);
+  }
+}
+
+/** @param {number} id @param {number} followUp @param {boolean} done */
+async function followUpDone(id, followUp, done) {
+  try {
+    render(await call("set_follow_up_done", { id, followUp, done }));
+    status(done ? "Follow-up marked done" : "Follow-up owed again");
   } catch (e) {
     status(/** @type {Error} */ (e).message, true);
   }
@@ -196,18 +366,65 @@ async function saveNote(id, text, by) {
 /** @param {number|null} id @param {string} format */
 async function exportSessions(id, format) {
   try {
-    const path = await call("export_sessions", { filter: { ...query, limit: 10000, offset: 0 }, id, format });
-    status(path ? `Exported to ${path}` : "Export cancelled");
+    const filter = { ...query, limit: 10000, offset: 0 };
+    const path = mode === "team" ? await call("team_export", { filter, format }) : await call("export_sessions", { filter, id, format });
+    status(path ? `Exported to ${path}${total > 10000 ? ` (the first 10,000 of ${num(total)})` : ""}` : "Export cancelled");
     document.body.dataset.exported = path || "";
   } catch (e) {
     status(/** @type {Error} */ (e).message, true);
   }
 }
 
+/** Week trend charts, one line per agent. @param {WeekRow[]} weeks */
+function trends(weeks) {
+  const agents = [...new Set(weeks.map((w) => w.agent))].sort();
+  if (!weeks.length) return [h("p", { class: "muted" }, "No calls in these weeks.")];
+  const xs = { min: Math.min(...weeks.map((w) => w.week)), max: Math.max(...weeks.map((w) => w.week)), label: day };
+  /** @param {(w: WeekRow) => number|null} f */
+  const series = (f) => agents.map((a) => ({ name: a, points: weeks.filter((w) => w.agent === a && f(w) !== null).map((w) => ({ x: w.week, y: /** @type {number} */ (f(w)) })) }));
+  /** @param {(w: WeekRow) => number|null} f */
+  const top = (f, floor = 1) => Math.max(floor, ...weeks.map((w) => f(w) || 0)) * 1.1;
+  return [
+    h("div", { class: "legend" }, ...agents.map((a, i) => h("span", {}, h("i", { class: `s${i % 6}` }), a)),
+      h("span", { class: "muted" }, "weeks start Monday 00:00 UTC")),
+    chart("Heeded rate, %", series((w) => (w.heeded_rate === null ? null : w.heeded_rate * 100)), 100, null, (y) => `${Math.round(y)}%`, xs),
+    chart("Interruptions per call", series((w) => w.interruptions_per_call), top((w) => w.interruptions_per_call), null, (y) => y.toFixed(1), xs),
+    chart("Agent talk share per call (whole call), %", series((w) => (w.talk_share === null ? null : w.talk_share * 100)), 100, null, (y) => `${Math.round(y)}%`, xs),
+    chart("Boundary incidents (calls)", series((w) => w.boundary_calls), top((w) => w.boundary_calls), null, (y) => y.toFixed(0), xs),
+    chart("Follow-ups overdue", series((w) => w.follow_ups_overdue), top((w) => w.follow_ups_overdue), null, (y) => y.toFixed(0), xs),
+  ];
+}
+
 async function loadTeam() {
+  const from = dayMs($("t-from").value), to = dayMs($("t-to").value, 1);
   try {
-    const rows = await call("team_stats", { from: dayMs($("t-from").value), to: dayMs($("t-to").value, 1) });
-    $("team").querySelector("tbody").replaceChildren(...rows.map((/** @type {any} */ a) => h("tr", {},
+    if (mode === "team") {
+      /** @type {WeekRow[]} */
+      const weeks = await call("team_trends", { from, to });
+      $("trends").hidden = false;
+      $("trends").replaceChildren(...trends(weeks));
+      /** @type {Map<string, {calls: number, nudges: number, heeded: number, inter: number, boundary: number, overdue: number}>} */
+      const by = new Map();
+      for (const w of weeks) {
+        const a = by.get(w.agent) || { calls: 0, nudges: 0, heeded: 0, inter: 0, boundary: 0, overdue: 0 };
+        a.calls += w.calls; a.nudges += w.nudges; a.heeded += w.heeded; a.inter += w.interruptions_per_call * w.calls;
+        a.boundary += w.boundary_calls; a.overdue += w.follow_ups_overdue;
+        by.set(w.agent, a);
+      }
+      $("team").querySelector("tbody").replaceChildren(...[...by.entries()].map(([agent, a]) => h("tr", {},
+        h("td", {}, agent), h("td", { class: "num" }, num(a.calls)), h("td", { class: "num" }, num(a.nudges)),
+        h("td", { class: "num" }, a.nudges ? `${Math.round((100 * a.heeded) / a.nudges)}%` : "—"),
+        h("td", { class: "team-rules" }, `${(a.inter / Math.max(1, a.calls)).toFixed(1)} interruptions/call · ${a.boundary} boundary · ${a.overdue} overdue follow-ups`))));
+      $("team-info").textContent = `${num(weeks.reduce((n, w) => n + w.calls, 0))} calls from the team server, every one counted`;
+      document.body.dataset.trends = String(weeks.length);
+      return;
+    }
+    $("trends").hidden = true;
+    const stats = await call("team_stats", { from, to });
+    $("team-info").textContent = stats.counted < stats.total
+      ? `Showing the newest ${num(stats.counted)} of ${num(stats.total)} calls on this PC`
+      : `${num(stats.total)} calls on this PC`;
+    $("team").querySelector("tbody").replaceChildren(...stats.agents.map((/** @type {any} */ a) => h("tr", {},
       h("td", {}, a.agent), h("td", { class: "num" }, String(a.calls)), h("td", { class: "num" }, String(a.nudges)),
       h("td", { class: "num" }, a.nudges ? `${Math.round((100 * a.heeded) / a.nudges)}%` : "—"),
       h("td", { class: "team-rules" }, a.rules.map((/** @type {any} */ x) => `${ruleLabel(x.rule)[1]} ${x.heeded}/${x.nudges}`).join(" · ")))));
@@ -229,9 +446,25 @@ async function loadSettings() {
   f.endpoint.checked = s.endpoint;
   f.endpoint_port.value = String(s.endpoint_port);
   f.stt_model.value = s.stt_model;
+  f.review_team.checked = s.review_team;
+  const t = server.server ? `Saved: ${server.server}${server.kind ? ` (${server.kind})` : ""}${server.error ? ` · ${server.error}` : ""}` : "No team server saved";
+  $("team-msg").textContent = t;
   for (const k of Object.keys(s.hotkeys)) f[`hk.${k}`].value = s.hotkeys[k];
   document.documentElement.dataset.theme = s.theme;
   f.dataset.loaded = JSON.stringify(s);
+}
+
+async function connectTeam() {
+  const el = $("team-msg");
+  try {
+    server = await call("team_connect", { url: $("team-url").value });
+    $("team-url").value = "";
+    el.className = "ok";
+    el.textContent = `Connected to ${server.server} as a ${server.kind}; saved (readable only by you)`;
+  } catch (e) {
+    el.className = "error";
+    el.textContent = /** @type {Error} */ (e).message;
+  }
 }
 
 async function saveSettings() {
@@ -256,13 +489,16 @@ async function saveSettings() {
   for (const k of Object.keys(base.hotkeys || {})) hotkeys[k] = f[`hk.${k}`].value;
   const settings = { ...base, agent: f.agent.value, playbook: f.playbook.value, thresholds, dock: f.dock.value,
     theme: f.theme.value, database: f.database.value, notifications: f.notifications.checked, hotkeys,
-    endpoint: f.endpoint.checked, endpoint_port: Number(f.endpoint_port.value), stt_model: f.stt_model.value };
+    endpoint: f.endpoint.checked, endpoint_port: Number(f.endpoint_port.value), stt_model: f.stt_model.value, review_team: f.review_team.checked };
   try {
     const saved = await call("save_settings", { settings });
     f.dataset.loaded = JSON.stringify(saved);
     document.documentElement.dataset.theme = saved.theme;
     msg.className = "ok";
     msg.textContent = "Settings saved";
+    await setMode(saved.review_team);
+    query.offset = 0;
+    await loadList();
   } catch (e) {
     msg.className = "bad";
     msg.textContent = /** @type {Error} */ (e).message;
@@ -286,6 +522,12 @@ function wire() {
     query.outcome = $("f-outcome").value || null;
     query.from = dayMs($("f-from").value);
     query.to = dayMs($("f-to").value, 1);
+    query.status = $("f-status").value || null;
+    query.rule = $("f-rule").value || null;
+    const [hmin, hmax] = $("f-heeded").value ? $("f-heeded").value.split(":").map(Number) : [null, null];
+    query.heeded_min = hmin;
+    query.heeded_max = hmax;
+    query.tags = $("f-tags").value.split(",").map((/** @type {string} */ t) => t.trim()).filter(Boolean);
     query.offset = 0;
     loadList();
   });
@@ -303,23 +545,26 @@ function wire() {
   $("export-list-json").addEventListener("click", () => exportSessions(null, "json"));
   $("team-filters").addEventListener("submit", (/** @type {Event} */ e) => { e.preventDefault(); loadTeam(); });
   $("settings").addEventListener("submit", (/** @type {Event} */ e) => { e.preventDefault(); saveSettings(); });
+  $("team-connect").addEventListener("click", connectTeam);
+  $("f-rule").append(...Object.entries(RULES).map(([k, v]) => h("option", { value: k }, v[1])));
 }
 
 async function main() {
   wire();
   await onEvent((e) => {
-    if (e.type === "sessions_changed") {
+    if (e.type === "sessions_changed" && mode === "local") {
       loadList();
       if (selected === e.id) openSession(e.id);
     }
   });
-  await loadList();
   try {
     const s = await call("get_settings");
     document.documentElement.dataset.theme = s.theme;
+    await setMode(s.review_team);
   } catch (e) {
     status(/** @type {Error} */ (e).message, true);
   }
+  await loadList();
   document.body.dataset.ready = "1";
 }
 

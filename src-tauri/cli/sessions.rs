@@ -428,6 +428,20 @@ fn run_remote(url: &str, command: SessionsCommand) -> anyhow::Result<i32> {
                         outln!(out, "{} {}{at}: {}", local(c.created_at), c.author, c.body);
                     }
                 }
+                if !d.overrides.is_empty() {
+                    outln!(out, "\n## Scorecard overrides");
+                    for o in &d.overrides {
+                        let met = if o.met { "met" } else { "not met" };
+                        outln!(
+                            out,
+                            "{} {}: {} {met}: {}",
+                            local(o.created_at),
+                            o.author,
+                            o.criterion,
+                            o.reason
+                        );
+                    }
+                }
                 write_out(&out, None)?;
             }
         }

@@ -8,12 +8,16 @@ use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
 use super::ipc::{CmdError, OverlayState};
-use super::review::{self, AgentStats, ReviewDetail};
+use super::review::{self, ReviewDetail, TeamStats};
 use super::session::Op;
 use super::settings::Settings;
+use super::team_review::{self, TeamServer};
 use super::{hotkeys, replay, shell, Shell};
 use crate::engine::Rule;
 use crate::store::{Format, Page, SessionFilter, SessionRow, Store};
+use crate::team::remote::TeamRow;
+use crate::team::trends::WeekRow;
+use crate::team::TeamError;
 
 type Res<T> = Result<T, CmdError>;
 
@@ -294,14 +298,19 @@ pub async fn export_sessions(
         None => store.export(&filter, format),
     })
     .await?;
+    write_export(&app, &name, text).await
+}
+
+/// Asks where to save (or uses `$PARLEY_EXPORT_DIR`), then writes; None when cancelled.
+async fn write_export(app: &AppHandle, name: &str, text: String) -> Res<Option<String>> {
     let path = match std::env::var_os(EXPORT_DIR_ENV) {
-        Some(dir) => Some(PathBuf::from(dir).join(&name)),
+        Some(dir) => Some(PathBuf::from(dir).join(name)),
         None => {
             let (tx, rx) = tokio::sync::oneshot::channel();
             app.dialog()
                 .file()
                 .set_title("Export sessions")
-                .set_file_name(&name)
+                .set_file_name(name)
                 .save_file(move |f| {
                     if tx.send(f.and_then(|f| f.into_path().ok())).is_err() {
                         super::warn("export location chosen after the request was gone");
@@ -321,7 +330,113 @@ pub async fn team_stats(
     shell: State<'_, Shell>,
     from: Option<i64>,
     to: Option<i64>,
-) -> Res<Vec<AgentStats>> {
+) -> Res<TeamStats> {
     let store = store(&shell)?;
     blocking(move || review::team(&store, from, to)).await
+}
+
+fn loaded_playbook(shell: &Shell) -> Res<Arc<crate::engine::Playbook>> {
+    Ok(shell
+        .playbook
+        .read()
+        .map_err(|_| CmdError::from("playbook lock poisoned"))?
+        .clone())
+}
+
+/// Marks a follow-up of a local session done (or owed again); returns the session again.
+#[tauri::command]
+pub async fn set_follow_up_done(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    id: i64,
+    follow_up: i64,
+    done: bool,
+) -> Res<ReviewDetail> {
+    let store = store(&shell)?;
+    let s2 = store.clone();
+    blocking(move || s2.set_follow_up_done(follow_up, done)).await?;
+    super::session::UiSink::sessions_changed(&shell::TauriSink::new(app), id);
+    let playbook = loaded_playbook(&shell)?;
+    blocking(move || review::detail(&store, id, playbook)).await
+}
+
+/// Runs a team server request off the async workers (the client is blocking).
+async fn team<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, TeamError> + Send + 'static,
+) -> Res<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| CmdError::from(format!("the team server request failed: {e}")))?
+        .map_err(CmdError::from)
+}
+
+#[tauri::command]
+pub async fn team_server() -> Res<TeamServer> {
+    tauri::async_runtime::spawn_blocking(team_review::server)
+        .await
+        .map_err(|e| CmdError::from(format!("the team server request failed: {e}")))
+}
+
+/// Saves the team server URL (checked first) in the credentials file, never in the settings.
+#[tauri::command]
+pub async fn team_connect(url: String) -> Res<TeamServer> {
+    team(move || team_review::connect(&url)).await
+}
+
+#[tauri::command]
+pub async fn team_sessions(filter: SessionFilter) -> Res<Page<TeamRow>> {
+    team(move || team_review::list(&filter)).await
+}
+
+#[tauri::command]
+pub async fn team_session(shell: State<'_, Shell>, uid: String) -> Res<ReviewDetail> {
+    let playbook = loaded_playbook(&shell)?;
+    team(move || team_review::session(&uid, playbook)).await
+}
+
+#[tauri::command]
+pub async fn team_comment(
+    shell: State<'_, Shell>,
+    uid: String,
+    at_ms: Option<i64>,
+    body: String,
+) -> Res<ReviewDetail> {
+    let playbook = loaded_playbook(&shell)?;
+    team(move || team_review::comment(&uid, at_ms, &body, playbook)).await
+}
+
+#[tauri::command]
+pub async fn team_override(
+    shell: State<'_, Shell>,
+    uid: String,
+    criterion: String,
+    met: bool,
+    reason: String,
+) -> Res<ReviewDetail> {
+    let playbook = loaded_playbook(&shell)?;
+    team(move || team_review::override_score(&uid, &criterion, met, &reason, playbook)).await
+}
+
+#[tauri::command]
+pub async fn team_trends(from: Option<i64>, to: Option<i64>) -> Res<Vec<WeekRow>> {
+    team(move || team_review::weekly(from, to)).await
+}
+
+/// Exports the team sessions the filter selects; returns the file written, or nothing when
+/// the person cancelled the save dialog.
+#[tauri::command]
+pub async fn team_export(
+    app: AppHandle,
+    filter: SessionFilter,
+    format: String,
+) -> Res<Option<String>> {
+    let format = Format::parse(&format).ok_or_else(|| {
+        CmdError::from(format!("export format must be csv or json, not '{format}'"))
+    })?;
+    let name = match format {
+        Format::Csv => "parley-team-sessions.csv",
+        Format::Json => "parley-team-sessions.json",
+    };
+    let text = team(move || team_review::export(&filter, format)).await?;
+    write_export(&app, name, text).await
 }

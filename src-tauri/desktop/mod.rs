@@ -12,6 +12,7 @@ pub mod review;
 pub mod session;
 pub mod settings;
 mod shell;
+pub mod team_review;
 
 use std::sync::{Arc, RwLock};
 
@@ -83,6 +84,15 @@ pub fn run() -> anyhow::Result<()> {
             commands::save_session_note,
             commands::export_sessions,
             commands::team_stats,
+            commands::set_follow_up_done,
+            commands::team_server,
+            commands::team_connect,
+            commands::team_sessions,
+            commands::team_session,
+            commands::team_comment,
+            commands::team_override,
+            commands::team_trends,
+            commands::team_export,
         ])
         .setup(|app| {
             setup(app.handle())?;

@@ -1,18 +1,17 @@
 //! What the review window asks of the session database, beyond plain store queries: pacing
 //! curves recomputed from the recorded events, and per-agent nudge counts.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, Event, Ms, Output, Playbook};
-use crate::store::{SessionDetail, SessionFilter, Store, StoreError, WallMs};
+use crate::store::{SessionDetail, Store, StoreError, WallMs};
+use crate::team::remote::Comment;
+use crate::team::scorecard::{self, ScoreOverride, Scorecard};
 
 /// Pacing is sampled for the charts no more often than this.
 const SAMPLE_MS: Ms = 5_000;
-/// The team view reads at most this many sessions per request.
-pub const TEAM_LIMIT: i64 = 2_000;
 
 /// Agent talk share and rate at a moment, for the review charts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +28,72 @@ pub struct ReviewDetail {
     #[serde(flatten)]
     pub detail: SessionDetail,
     pub pacing: Vec<PacingSample>,
+    /// The chart limit lines, from the playbook the call used; None when it is not loaded here.
+    pub limits: Option<Limits>,
+    /// The playbook's scorecard filled from the call's checklist (and leads' overrides).
+    pub scorecard: Scorecard,
+    /// The call's copy on the team server: its comments. None when no server is saved.
+    pub team: Option<TeamPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    pub playbook: String,
+    /// Agent talk share over the recent window above this earns a nudge, 0..=1.
+    pub talk_share_max: f32,
+    pub fast_wpm: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamPart {
+    pub uid: String,
+    /// The server's login role that filed the call, and its team (empty when unknown).
+    pub owner: String,
+    pub team: String,
+    pub comments: Vec<Comment>,
+    /// Why the server could not be read (the local review still shows the call).
+    pub error: Option<String>,
+}
+
+/// The playbook a stored call was coached with, when this machine has it: the one loaded (if
+/// the names agree) or the built-in one.
+pub fn playbook_for(name: &str, loaded: &Arc<Playbook>) -> Option<Arc<Playbook>> {
+    if loaded.name == name {
+        Some(loaded.clone())
+    } else if name == crate::engine::playbook::BUILTIN_NAME {
+        Some(Arc::new(Playbook::builtin()))
+    } else {
+        None
+    }
+}
+
+/// Pacing, limits and scorecard for a stored call. Pacing falls back to the loaded playbook
+/// when the call's is missing, but then no limit line is drawn (it would not be the call's).
+pub fn build(
+    detail: SessionDetail,
+    loaded: &Arc<Playbook>,
+    overrides: &[ScoreOverride],
+) -> ReviewDetail {
+    let own = playbook_for(&detail.session.playbook, loaded);
+    let pacing = pacing(&detail, own.clone().unwrap_or_else(|| loaded.clone()));
+    let limits = own.as_ref().map(|p| Limits {
+        playbook: p.name.clone(),
+        talk_share_max: p.thresholds.talk_share_max,
+        fast_wpm: p.thresholds.fast_wpm,
+    });
+    let scorecard = scorecard::score(
+        &detail.session.playbook,
+        own.as_deref(),
+        &detail.checklist,
+        overrides,
+    );
+    ReviewDetail {
+        detail,
+        pacing,
+        limits,
+        scorecard,
+        team: None,
+    }
 }
 
 /// Per agent: nudges by rule and how many were heeded.
@@ -75,53 +140,90 @@ pub fn pacing(detail: &SessionDetail, playbook: Arc<Playbook>) -> Vec<PacingSamp
     out
 }
 
+/// A local call, with the leads' comments and overrides from the team server when one is saved
+/// (read as this machine's role: an agent sees those on their own calls only).
 pub fn detail(store: &Store, id: i64, playbook: Arc<Playbook>) -> Result<ReviewDetail, StoreError> {
     let detail = store.show(id)?;
-    let pacing = pacing(&detail, playbook);
-    Ok(ReviewDetail { detail, pacing })
+    let Some(uid) = store.uid(id)? else {
+        return Ok(build(detail, &playbook, &[]));
+    };
+    match super::team_review::remote_part(&uid) {
+        None => Ok(build(detail, &playbook, &[])),
+        Some(Ok((comments, overrides))) => {
+            let mut r = build(detail, &playbook, &overrides);
+            r.team = Some(TeamPart {
+                uid,
+                owner: String::new(),
+                team: String::new(),
+                comments,
+                error: None,
+            });
+            Ok(r)
+        }
+        Some(Err(e)) => {
+            let mut r = build(detail, &playbook, &[]);
+            r.team = Some(TeamPart {
+                uid,
+                owner: String::new(),
+                team: String::new(),
+                comments: Vec::new(),
+                error: Some(e),
+            });
+            Ok(r)
+        }
+    }
 }
 
+/// The per-agent figures of this machine's calls, and how many calls they cover.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TeamStats {
+    pub agents: Vec<AgentStats>,
+    /// Calls counted: every one in the date range.
+    pub counted: i64,
+    /// Calls in the date range.
+    pub total: i64,
+}
+
+/// Every call in the range, counted in SQL (no cap, no session read one by one).
 pub fn team(
     store: &Store,
     from: Option<WallMs>,
     to: Option<WallMs>,
-) -> Result<Vec<AgentStats>, StoreError> {
-    let page = store.list(&SessionFilter {
-        from,
-        to,
-        limit: TEAM_LIMIT,
-        ..SessionFilter::default()
-    })?;
-    let mut by_agent: BTreeMap<String, AgentStats> = BTreeMap::new();
-    for row in &page.items {
-        let s = by_agent
-            .entry(row.agent.clone())
-            .or_insert_with(|| AgentStats {
-                agent: row.agent.clone(),
-                ..AgentStats::default()
-            });
-        s.calls += 1;
-        for n in store.show(row.id)?.nudges {
-            let heeded = u32::from(n.heeded == Some(true));
-            s.nudges += 1;
-            s.heeded += heeded;
-            match s.rules.iter_mut().find(|r| r.rule == n.rule) {
-                Some(r) => {
-                    r.nudges += 1;
-                    r.heeded += heeded;
-                }
-                None => s.rules.push(RuleStats {
-                    rule: n.rule.clone(),
-                    nudges: 1,
-                    heeded,
-                }),
-            }
-        }
+) -> Result<TeamStats, StoreError> {
+    let counts = store.agent_counts(from, to)?;
+    let mut out: Vec<AgentStats> = counts
+        .calls
+        .iter()
+        .map(|(agent, calls)| AgentStats {
+            agent: agent.clone(),
+            calls: u32::try_from(*calls).unwrap_or(u32::MAX),
+            ..AgentStats::default()
+        })
+        .collect();
+    for r in &counts.rules {
+        let Some(s) = out.iter_mut().find(|s| s.agent == r.agent) else {
+            continue;
+        };
+        let (nudges, heeded) = (
+            u32::try_from(r.nudges).unwrap_or(u32::MAX),
+            u32::try_from(r.heeded).unwrap_or(u32::MAX),
+        );
+        s.nudges += nudges;
+        s.heeded += heeded;
+        s.rules.push(RuleStats {
+            rule: r.rule.clone(),
+            nudges,
+            heeded,
+        });
     }
-    let mut out: Vec<AgentStats> = by_agent.into_values().collect();
     for s in &mut out {
         s.rules
             .sort_by(|a, b| b.nudges.cmp(&a.nudges).then(a.rule.cmp(&b.rule)));
     }
-    Ok(out)
+    let total = counts.calls.iter().map(|(_, n)| n).sum();
+    Ok(TeamStats {
+        agents: out,
+        counted: total,
+        total,
+    })
 }

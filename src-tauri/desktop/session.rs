@@ -43,6 +43,10 @@ pub enum SessionError {
     NoDraft,
     #[error("save the last call's note first")]
     DraftPending,
+    #[error(
+        "enter your name first (Review, Settings, Agent name): it is recorded with every call"
+    )]
+    NoAgent,
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("the session database is not open ({0}); notes cannot be saved")]
@@ -54,6 +58,9 @@ pub enum SessionError {
     #[error("{0}")]
     Refused(#[from] Refused),
 }
+
+/// Shown on the overlay until the agent has given their name.
+const NO_NAME_NOTICE: &str = "enter your name before the first call: Review, Settings, Agent name";
 
 /// What the agent (or the shell) asks of the session.
 #[derive(Debug)]
@@ -155,7 +162,7 @@ pub fn spawn_with_inbox(
     }
     let mut session = Session {
         playbook: config.playbook,
-        agent: config.agent,
+        agent: config.agent.clone(),
         expanded: config.expanded,
         theme: config.theme,
         dock: config.dock,
@@ -165,11 +172,15 @@ pub fn spawn_with_inbox(
         call: Call::Idle,
         idle_checklist: Vec::new(),
         // Loaded now rather than at the first call; the person learns once if it is missing.
-        notice: crate::models::shared_embedder().is_none().then(|| {
-            "language model not installed: language nudges use the word rules only \
-             (run scripts/install-models.sh)"
-                .to_string()
-        }),
+        notice: if config.agent.trim().is_empty() {
+            Some(NO_NAME_NOTICE.to_string())
+        } else {
+            crate::models::shared_embedder().is_none().then(|| {
+                "language model not installed: language nudges use the word rules only \
+                 (run scripts/install-models.sh)"
+                    .to_string()
+            })
+        },
         replay_label: String::new(),
         seq: 0,
         generation: 0,
@@ -451,6 +462,9 @@ impl Session {
             Op::Playbook(p) => self.set_playbook(p),
             Op::Agent(a) => {
                 self.runtime.set_agent(a.clone());
+                if !a.trim().is_empty() && self.notice.as_deref() == Some(NO_NAME_NOTICE) {
+                    self.notice = None;
+                }
                 self.agent = a;
             }
             Op::Notice(text) => self.notice = Some(text),
@@ -468,6 +482,9 @@ impl Session {
 
     /// The agent may start a call (or a replay) only with none in progress and the last note saved.
     fn begin(&mut self) -> Result<(), SessionError> {
+        if self.agent.trim().is_empty() {
+            return Err(SessionError::NoAgent);
+        }
         match self.call {
             Call::Live(_) => Err(SessionError::Busy),
             Call::Ended(_) => Err(SessionError::DraftPending),

@@ -39,6 +39,9 @@ pub struct Settings {
     /// Speech-to-text for captured calls: "base" (the default), "tiny.en", "off", or the path
     /// of a ggml Whisper file. See [`Settings::stt_choice`].
     pub stt_model: String,
+    /// The review window reads the team server (the URL saved with `parley team connect` or in
+    /// the review's settings; never kept here) instead of this machine's calls.
+    pub review_team: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,7 +99,8 @@ impl Hotkeys {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            agent: "Agent".into(),
+            // No made-up name: the agent gives theirs before the first call.
+            agent: String::new(),
             playbook: String::new(),
             thresholds: BTreeMap::new(),
             dock: "right".into(),
@@ -109,6 +113,7 @@ impl Default for Settings {
             endpoint_port: crate::sources::ingest::DEFAULT_PORT,
             dock_offsets: BTreeMap::new(),
             stt_model: "base".into(),
+            review_team: false,
         }
     }
 }
@@ -129,9 +134,9 @@ fn invalid(field: &str, reason: impl Into<String>) -> SettingsError {
 impl Settings {
     /// Checks every field; returns the playbook the settings describe (with overrides applied).
     pub fn validate(&self) -> Result<Playbook, SettingsError> {
-        let agent = self.agent.trim();
-        if agent.is_empty() || agent.chars().count() > 60 {
-            return Err(invalid("agent", "must be 1 to 60 characters"));
+        // Empty until the agent gives their name; a call cannot start before (session.rs).
+        if self.agent.trim().chars().count() > 60 {
+            return Err(invalid("agent", "must be at most 60 characters"));
         }
         if !matches!(self.dock.as_str(), "left" | "right") {
             return Err(invalid(
@@ -236,6 +241,7 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         Settings::default().validate().unwrap();
+        assert_eq!(Settings::default().agent, "", "no default agent name");
     }
 
     #[test]

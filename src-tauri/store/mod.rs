@@ -31,7 +31,7 @@ pub use error::StoreError;
 pub use export::Format;
 pub use mask::{MaskOptions, Masker};
 pub use outbox::{OutboxItem, SyncPayload};
-pub use query::{Due, SessionFilter, SortKey};
+pub use query::{AgentCounts, Due, RuleCount, SessionFilter, SortKey};
 pub use session::{ImportedCall, SessionWriter};
 pub use types::*;
 

@@ -328,7 +328,71 @@ pub(crate) fn follow_ups(
     Ok(rows)
 }
 
+/// Per-agent counts over every session in a date range, for the team view.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgentCounts {
+    /// (agent, calls)
+    pub calls: Vec<(String, i64)>,
+    pub rules: Vec<RuleCount>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleCount {
+    pub agent: String,
+    pub rule: String,
+    pub nudges: i64,
+    pub heeded: i64,
+}
+
+fn agent_counts(
+    conn: &Connection,
+    path: &Path,
+    from: Option<WallMs>,
+    to: Option<WallMs>,
+) -> Result<AgentCounts, StoreError> {
+    let range = "(?1 IS NULL OR s.started_at >= ?1) AND (?2 IS NULL OR s.started_at < ?2)";
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT s.agent, count(*) FROM sessions s WHERE {range} GROUP BY 1 ORDER BY 1"
+        ))
+        .ctx(path)?;
+    let calls = stmt
+        .query_map(rusqlite::params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))
+        .ctx(path)?
+        .collect::<Result<Vec<_>, _>>()
+        .ctx(path)?;
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT s.agent, n.rule, count(*), coalesce(sum(n.heeded = 1), 0)
+             FROM nudges n JOIN sessions s ON s.id = n.session_id WHERE {range}
+             GROUP BY 1, 2 ORDER BY 1, 2"
+        ))
+        .ctx(path)?;
+    let rules = stmt
+        .query_map(rusqlite::params![from, to], |r| {
+            Ok(RuleCount {
+                agent: r.get(0)?,
+                rule: r.get(1)?,
+                nudges: r.get(2)?,
+                heeded: r.get(3)?,
+            })
+        })
+        .ctx(path)?
+        .collect::<Result<Vec<_>, _>>()
+        .ctx(path)?;
+    Ok(AgentCounts { calls, rules })
+}
+
 impl Store {
+    /// Calls and nudges by rule per agent over every session started in `[from, to)`.
+    pub fn agent_counts(
+        &self,
+        from: Option<WallMs>,
+        to: Option<WallMs>,
+    ) -> Result<AgentCounts, StoreError> {
+        self.read(move |c, p| agent_counts(c, p, from, to))
+    }
+
     /// Sessions matching the filter, sorted and paged, with the total count.
     pub fn list(&self, filter: &SessionFilter) -> Result<Page<SessionRow>, StoreError> {
         let f = filter.clone();

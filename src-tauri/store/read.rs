@@ -167,4 +167,16 @@ impl Store {
     pub fn show(&self, id: SessionId) -> Result<SessionDetail, StoreError> {
         self.read(move |c, p| show(c, p, id))
     }
+
+    /// The session's global id (the key on the team server), None for an unknown session.
+    pub fn uid(&self, id: SessionId) -> Result<Option<String>, StoreError> {
+        self.read(move |c, p| {
+            c.query_row("SELECT uid FROM sessions WHERE id = ?1", [id], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .ctx(p)
+            .map(Option::flatten)
+        })
+    }
 }

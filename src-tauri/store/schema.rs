@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use super::error::{Ctx, StoreError};
 
 /// Each entry moves the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -194,6 +194,19 @@ CREATE TRIGGER sync_on_untag AFTER DELETE ON tags
 WHEN (SELECT status FROM sessions WHERE id = old.session_id) != 'live' BEGIN
     INSERT INTO sync_outbox (session_id, queued_at)
     VALUES (old.session_id, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (session_id) DO UPDATE SET queued_at = excluded.queued_at, version = version + 1,
+        attempts = 0,
+        next_try_at = 0, last_error = NULL;
+END;
+"#;
+
+/// A follow-up marked done (or owed again) after the call goes to the team server too, so the
+/// leads' "overdue" counts what is really owed.
+const V4: &str = r#"
+CREATE TRIGGER sync_on_follow_up AFTER UPDATE OF done ON follow_ups
+WHEN (SELECT status FROM sessions WHERE id = new.session_id) != 'live' BEGIN
+    INSERT INTO sync_outbox (session_id, queued_at)
+    VALUES (new.session_id, CAST(unixepoch('subsec') * 1000 AS INTEGER))
     ON CONFLICT (session_id) DO UPDATE SET queued_at = excluded.queued_at, version = version + 1,
         attempts = 0,
         next_try_at = 0, last_error = NULL;

@@ -5,6 +5,8 @@
 //! - [`server`]: the server's schema and roles (append-only migrations), and adding people.
 //! - [`push`]: the outbox pushed with retries and backoff, idempotently (by global session id).
 //! - [`remote`]: the review queries against the server, as the connected role.
+//! - [`trends`]: per-agent weekly figures from the server's rollup.
+//! - [`scorecard`]: the playbook's weighted criteria filled from the checklist, with overrides.
 //! - [`credentials`]: the connection URL kept in a file only its user can read.
 //! - [`background`]: the task that pushes on its own while the app runs.
 
@@ -12,7 +14,9 @@ pub mod background;
 pub mod credentials;
 pub mod push;
 pub mod remote;
+pub mod scorecard;
 pub mod server;
+pub mod trends;
 
 use std::sync::OnceLock;
 use std::time::Duration;

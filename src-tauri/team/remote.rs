@@ -6,6 +6,7 @@ use postgres::types::ToSql;
 use postgres::Row;
 use serde::{Deserialize, Serialize};
 
+use super::scorecard::ScoreOverride;
 use super::{ServerUrl, TeamError};
 use crate::store::{
     ChecklistRow, FollowUpRow, Note, NoteVersion, NudgeRow, Page, SessionDetail, SessionFilter,
@@ -42,6 +43,8 @@ pub struct TeamDetail {
     #[serde(flatten)]
     pub detail: SessionDetail,
     pub comments: Vec<Comment>,
+    /// Leads' scorecard overrides, oldest first.
+    pub overrides: Vec<ScoreOverride>,
 }
 
 const ROW_COLUMNS: &str =
@@ -285,7 +288,33 @@ pub fn show_on(
         }),
         _ => None,
     };
-    let comments = client
+    let comments = comments_on(client, url, &uid)?;
+    let overrides = overrides_on(client, url, &uid)?;
+    Ok(TeamDetail {
+        owner: row.owner.clone(),
+        team: row.team.clone(),
+        uid,
+        detail: SessionDetail {
+            session: row.session,
+            note,
+            note_history,
+            checklist,
+            nudges,
+            follow_ups,
+            timeline,
+        },
+        comments,
+        overrides,
+    })
+}
+
+/// The comments on a session the role may see, oldest first (none for a session it may not).
+pub fn comments_on(
+    client: &mut postgres::Client,
+    url: &ServerUrl,
+    uid: &str,
+) -> Result<Vec<Comment>, TeamError> {
+    Ok(client
         .query(
             "SELECT id, author::text, at_ms, body,
                     (extract(epoch FROM created_at) * 1000)::bigint
@@ -301,22 +330,53 @@ pub fn show_on(
             body: c.get(3),
             created_at: c.get(4),
         })
-        .collect();
-    Ok(TeamDetail {
-        owner: row.owner.clone(),
-        team: row.team.clone(),
-        uid,
-        detail: SessionDetail {
-            session: row.session,
-            note,
-            note_history,
-            checklist,
-            nudges,
-            follow_ups,
-            timeline,
-        },
-        comments,
-    })
+        .collect())
+}
+
+/// The scorecard overrides on a session, oldest first.
+pub fn overrides_on(
+    client: &mut postgres::Client,
+    url: &ServerUrl,
+    uid: &str,
+) -> Result<Vec<ScoreOverride>, TeamError> {
+    Ok(client
+        .query(
+            "SELECT id, criterion, met, reason, author::text,
+                    (extract(epoch FROM created_at) * 1000)::bigint
+             FROM parley.score_overrides WHERE session_uid = $1 ORDER BY id",
+            &[&uid],
+        )
+        .map_err(url.sql(format!("reading the scorecard overrides on {uid}")))?
+        .iter()
+        .map(|r| ScoreOverride {
+            id: r.get(0),
+            criterion: r.get(1),
+            met: r.get(2),
+            reason: r.get(3),
+            author: r.get(4),
+            created_at: r.get(5),
+        })
+        .collect())
+}
+
+/// A lead overrides one scorecard criterion of a session of their team, with a reason.
+/// The server refuses it for anyone else (row-level security) and an empty reason (a check).
+pub fn override_score(
+    client: &mut postgres::Client,
+    url: &ServerUrl,
+    uid: &str,
+    criterion: &str,
+    met: bool,
+    reason: &str,
+) -> Result<i64, TeamError> {
+    let row = client
+        .query_one(
+            "INSERT INTO parley.score_overrides (session_uid, criterion, met, reason)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&uid, &criterion, &met, &reason.trim()],
+        )
+        .map_err(url.sql(format!("overriding '{criterion}' on {uid}")))?;
+    Ok(row.get(0))
 }
 
 /// A lead comments on a session of their team, optionally at a moment of its timeline.
@@ -326,8 +386,19 @@ pub fn comment(
     at_ms: Option<i64>,
     body: &str,
 ) -> Result<i64, TeamError> {
-    let full = show(url, uid)?.uid;
     let mut client = url.connect()?;
+    let full = show_on(&mut client, url, uid)?.uid;
+    comment_on(&mut client, url, &full, at_ms, body)
+}
+
+/// [`comment`] on a connection already open, with the full global id.
+pub fn comment_on(
+    client: &mut postgres::Client,
+    url: &ServerUrl,
+    full: &str,
+    at_ms: Option<i64>,
+    body: &str,
+) -> Result<i64, TeamError> {
     let row = client
         .query_one(
             "INSERT INTO parley.comments (session_uid, at_ms, body) VALUES ($1, $2, $3) RETURNING id",

@@ -20,7 +20,7 @@ pub const AGENT_ROLE: &str = "parley_agent";
 pub const LEAD_ROLE: &str = "parley_lead";
 
 /// Each entry moves the server schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The server schema version this build writes.
 pub const LATEST: i32 = MIGRATIONS.len() as i32;
@@ -151,6 +151,104 @@ CREATE POLICY comments_write ON parley.comments FOR INSERT TO parley_lead
 GRANT SELECT ON parley.comments TO parley_agent;
 GRANT SELECT, INSERT ON parley.comments TO parley_lead;
 GRANT USAGE ON SEQUENCE parley.comments_id_seq TO parley_lead;
+"#;
+
+/// The weekly rollup behind the trend charts (kept by a trigger, so no client can skip it or
+/// fake it) and the leads' scorecard overrides.
+const V2: &str = r#"
+-- One row per agent and week (weeks start Monday 00:00 UTC, as unix ms). A trend over months
+-- reads a few hundred of these instead of aggregating every session.
+CREATE TABLE parley.weekly (
+    team              text NOT NULL,
+    owner             name NOT NULL,
+    agent             text NOT NULL,
+    week              bigint NOT NULL,
+    calls             bigint NOT NULL,
+    nudges            bigint NOT NULL,
+    heeded            bigint NOT NULL,
+    interruptions     bigint NOT NULL,
+    talk_share_sum    double precision NOT NULL,
+    talk_share_calls  bigint NOT NULL,
+    boundary_calls    bigint NOT NULL,
+    PRIMARY KEY (team, week, owner, agent)
+);
+ALTER TABLE parley.weekly ENABLE ROW LEVEL SECURITY;
+CREATE POLICY weekly_agent ON parley.weekly FOR SELECT TO parley_agent
+    USING (owner = current_user);
+CREATE POLICY weekly_lead ON parley.weekly FOR SELECT TO parley_lead
+    USING (team = ANY (parley.lead_teams()));
+GRANT SELECT ON parley.weekly TO parley_agent, parley_lead;
+
+CREATE FUNCTION parley.week_of(ms bigint) RETURNS bigint LANGUAGE sql IMMUTABLE
+    AS $$ SELECT 345600000 + floor((ms - 345600000) / 604800000.0)::bigint * 604800000 $$;
+
+-- Adds (sign 1) or takes away (sign -1) one session's figures. Runs as the table owner: the
+-- pushing role may not write the rollup itself.
+CREATE FUNCTION parley.weekly_apply(s parley.sessions, sign integer) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, parley AS $$
+    INSERT INTO parley.weekly AS w (team, owner, agent, week, calls, nudges, heeded,
+        interruptions, talk_share_sum, talk_share_calls, boundary_calls)
+    VALUES (s.team, s.owner, s.agent, parley.week_of(s.started_at), sign,
+        sign * s.nudge_count, sign * s.heeded_count,
+        sign * COALESCE((s.summary -> 'pacing' ->> 'interruptions')::bigint, 0),
+        sign * COALESCE((s.summary -> 'pacing' ->> 'agent_talk_share')::double precision, 0),
+        sign * COALESCE(s.summary -> 'pacing' ? 'agent_talk_share', false)::integer,
+        sign * (COALESCE((s.summary ->> 'boundary_step')::integer, 0) > 0)::integer)
+    ON CONFLICT (team, week, owner, agent) DO UPDATE SET
+        calls = w.calls + excluded.calls, nudges = w.nudges + excluded.nudges,
+        heeded = w.heeded + excluded.heeded, interruptions = w.interruptions + excluded.interruptions,
+        talk_share_sum = w.talk_share_sum + excluded.talk_share_sum,
+        talk_share_calls = w.talk_share_calls + excluded.talk_share_calls,
+        boundary_calls = w.boundary_calls + excluded.boundary_calls
+$$;
+REVOKE ALL ON FUNCTION parley.weekly_apply(parley.sessions, integer) FROM PUBLIC;
+
+CREATE FUNCTION parley.weekly_track() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, parley AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM parley.weekly_apply(OLD, -1);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM parley.weekly_apply(NEW, 1);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER sessions_weekly AFTER INSERT OR UPDATE OR DELETE ON parley.sessions
+    FOR EACH ROW EXECUTE FUNCTION parley.weekly_track();
+INSERT INTO parley.weekly
+SELECT team, owner, agent, parley.week_of(started_at), count(*), sum(nudge_count), sum(heeded_count),
+    sum(COALESCE((summary -> 'pacing' ->> 'interruptions')::bigint, 0)),
+    sum(COALESCE((summary -> 'pacing' ->> 'agent_talk_share')::double precision, 0)),
+    count(*) FILTER (WHERE summary -> 'pacing' ? 'agent_talk_share'),
+    count(*) FILTER (WHERE COALESCE((summary ->> 'boundary_step')::integer, 0) > 0)
+FROM parley.sessions GROUP BY 1, 2, 3, 4;
+
+-- Overdue follow-ups are found among the few sessions that owe one.
+CREATE INDEX sessions_follow_ups ON parley.sessions (team, started_at)
+    WHERE follow_ups <> '[]'::jsonb;
+
+-- A lead overrides one scorecard criterion of a call, with a reason. Never updated: the newest
+-- row per criterion counts and the older ones are the history.
+CREATE TABLE parley.score_overrides (
+    id          bigserial PRIMARY KEY,
+    session_uid text NOT NULL REFERENCES parley.sessions (uid) ON DELETE CASCADE,
+    criterion   text NOT NULL CHECK (length(criterion) BETWEEN 1 AND 100),
+    met         boolean NOT NULL,
+    reason      text NOT NULL CHECK (length(btrim(reason)) BETWEEN 1 AND 2000),
+    author      name NOT NULL DEFAULT current_user,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX score_overrides_session ON parley.score_overrides (session_uid, id);
+ALTER TABLE parley.score_overrides ENABLE ROW LEVEL SECURITY;
+CREATE POLICY overrides_read ON parley.score_overrides FOR SELECT TO parley_agent, parley_lead
+    USING (EXISTS (SELECT 1 FROM parley.sessions s WHERE s.uid = session_uid));
+CREATE POLICY overrides_write ON parley.score_overrides FOR INSERT TO parley_lead
+    WITH CHECK (author = current_user
+        AND EXISTS (SELECT 1 FROM parley.sessions s WHERE s.uid = session_uid));
+GRANT SELECT ON parley.score_overrides TO parley_agent;
+GRANT SELECT, INSERT ON parley.score_overrides TO parley_lead;
+GRANT USAGE ON SEQUENCE parley.score_overrides_id_seq TO parley_lead;
 "#;
 
 /// What `setup` did.

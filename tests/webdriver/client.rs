@@ -212,6 +212,20 @@ obs.observe(document, {{ subtree: true, childList: true, attributes: true, chara
         Err(format!("no window titled {title:?}"))
     }
 
+    /// Switches to the window titled `title` once it exists. WebDriver has no event for a new
+    /// window, so this polls the window list (every 100 ms, for at most 20 s).
+    pub fn switch_to_new_window(&self, title: &str) -> Result<(), String> {
+        let mut last = String::new();
+        for _ in 0..200 {
+            match self.switch_to_title(title) {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e,
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err(last)
+    }
+
     /// A PNG of the current window's page, once the latest changes have been painted.
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
         let painted = "const done = arguments[arguments.length - 1]; \

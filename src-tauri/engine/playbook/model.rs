@@ -22,6 +22,20 @@ pub struct Playbook {
     pub phrases: Phrases,
     pub negative_phrasing: Vec<Rephrase>,
     pub language: Language,
+    /// How a lead scores a call; optional, so playbooks written before it still load.
+    #[serde(default)]
+    pub scorecard: Vec<Criterion>,
+}
+
+/// One weighted criterion of the call scorecard: met when every listed checklist item was
+/// ticked during the call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    pub id: String,
+    pub label: String,
+    pub weight: f32,
+    pub items: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

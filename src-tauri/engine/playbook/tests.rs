@@ -62,3 +62,39 @@ fn threshold_overrides_apply_and_are_checked() {
         .is_err());
     assert!(p.override_thresholds(&[("nope".into(), 3.0)]).is_err());
 }
+
+#[test]
+fn scorecard_loads_and_a_bad_criterion_is_refused_with_its_line() {
+    let p = Playbook::builtin();
+    assert!(p
+        .scorecard
+        .iter()
+        .any(|c| c.id == "empathy" && c.weight == 3.0));
+    let src = builtin_src().replacen("items = [\"apologize\"]", "items = [\"apologise\"]", 1);
+    let err = Playbook::parse(&src, "team.toml").unwrap_err().to_string();
+    let line = src
+        .lines()
+        .position(|l| l.trim() == "items = [\"apologise\"]")
+        .unwrap()
+        + 1;
+    assert!(err.contains(&format!("team.toml line {line}")), "{err}");
+    assert!(err.contains("scorecard[3].items"), "{err}");
+    assert!(
+        err.contains("unknown checklist item \"apologise\""),
+        "{err}"
+    );
+    let src = builtin_src().replacen("weight = 3.0", "weight = 0.0", 1);
+    let err = Playbook::parse(&src, "team.toml").unwrap_err().to_string();
+    assert!(err.contains("scorecard[2].weight"), "{err}");
+    assert!(err.contains("above 0"), "{err}");
+}
+
+#[test]
+fn a_playbook_without_a_scorecard_still_loads() {
+    let src = builtin_src();
+    let cut = src
+        .find("# ---------------------------------------------------------------- scorecard")
+        .unwrap();
+    let p = Playbook::parse(&src[..cut], "old.toml").unwrap();
+    assert!(p.scorecard.is_empty());
+}

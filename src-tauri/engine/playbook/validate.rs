@@ -37,7 +37,8 @@ impl Violation {
     /// Dotted path to the offending value, as a person would look for it.
     pub fn path(&self) -> String {
         let table = match self.table.as_str() {
-            "items" | "phases" | "escalation" | "negative_phrasing" | "boundary.steps" => {
+            "items" | "phases" | "escalation" | "negative_phrasing" | "boundary.steps"
+            | "scorecard" => {
                 format!("{}[{}]", self.table, self.nth)
             }
             t => t.to_string(),
@@ -59,6 +60,52 @@ pub fn validate(p: &Playbook) -> Result<(), Violation> {
     validate_rules(p)?;
     validate_boundary(&p.boundary)?;
     validate_phrases(p)?;
+    validate_scorecard(p)?;
+    Ok(())
+}
+
+fn validate_scorecard(p: &Playbook) -> Result<(), Violation> {
+    let mut ids = HashSet::new();
+    for (i, c) in p.scorecard.iter().enumerate() {
+        if c.id.trim().is_empty() {
+            return Err(Violation::nth("scorecard", i, "id", "must not be empty"));
+        }
+        if !ids.insert(c.id.as_str()) {
+            return Err(Violation::nth(
+                "scorecard",
+                i,
+                "id",
+                format!("repeats criterion id {:?}", c.id),
+            ));
+        }
+        if c.label.trim().is_empty() {
+            return Err(Violation::nth("scorecard", i, "label", "must not be empty"));
+        }
+        if !(c.weight.is_finite() && c.weight > 0.0 && c.weight <= 100.0) {
+            return Err(Violation::nth(
+                "scorecard",
+                i,
+                "weight",
+                "must be above 0 and at most 100",
+            ));
+        }
+        if c.items.is_empty() {
+            return Err(Violation::nth(
+                "scorecard",
+                i,
+                "items",
+                "needs at least one checklist item id",
+            ));
+        }
+        if let Some(bad) = c.items.iter().find(|id| p.item(id).is_none()) {
+            return Err(Violation::nth(
+                "scorecard",
+                i,
+                "items",
+                format!("names unknown checklist item {bad:?}"),
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -362,6 +362,7 @@ mod capture {
                     side(s)
                 ),
                 Notice::Resumed(s) => eprintln!("parley: the {} delivers audio again", side(s)),
+                Notice::Bleed(b) => eprintln!("parley: {}", crate::sources::audio::bleed::describe(&b)),
             }
             }),
             ticks: true,

@@ -27,6 +27,10 @@ const COMMANDS: &[&str] = &[
     "save_session_note",
     "export_sessions",
     "team_stats",
+    "audio_devices",
+    "audio_levels",
+    "audio_test",
+    "audio_test_end",
 ];
 
 #[cfg(feature = "desktop")]

@@ -5,6 +5,7 @@
 
 mod call;
 mod commands;
+pub mod hearing;
 mod hotkeys;
 pub mod ipc;
 pub mod replay;
@@ -34,6 +35,8 @@ pub struct Shell {
     pub hotkeys: hotkeys::Registered,
     /// The live endpoint while it runs (dropping it stops it).
     pub endpoint: std::sync::Mutex<Option<ServerHandle>>,
+    /// Audio capture's level meters.
+    pub meters: Arc<hearing::Meters>,
 }
 
 /// Problems worth telling whoever runs the app from a terminal; never fatal.
@@ -83,6 +86,10 @@ pub fn run() -> anyhow::Result<()> {
             commands::save_session_note,
             commands::export_sessions,
             commands::team_stats,
+            commands::audio_devices,
+            commands::audio_levels,
+            commands::audio_test,
+            commands::audio_test_end,
         ])
         .setup(|app| {
             setup(app.handle())?;
@@ -129,8 +136,15 @@ fn setup(app: &tauri::AppHandle) -> anyhow::Result<()> {
         dock: settings.dock.clone(),
     };
     let (link, inbox) = ingest::link(&LinkOptions::default());
+    let meters = Arc::new(hearing::Meters::default());
+    // Capture feeds the same link as the endpoint, so its calls reach the same runtime.
+    let audio = session::Audio {
+        link: link.clone(),
+        meters: meters.clone(),
+        config: settings.hearing(),
+    };
     let session = tauri::async_runtime::block_on(async {
-        session::spawn_with_inbox(config, store.clone(), sink, Some(inbox))
+        session::spawn_hearing(config, store.clone(), sink, Some(inbox), Some(audio))
     });
     let endpoint = if settings.endpoint {
         start_endpoint(&settings, link, &session)
@@ -147,6 +161,7 @@ fn setup(app: &tauri::AppHandle) -> anyhow::Result<()> {
         settings: RwLock::new(settings),
         hotkeys: registered,
         endpoint: std::sync::Mutex::new(endpoint),
+        meters,
     });
     shell::build_tray(app)?;
     shell::show_overlay(app);

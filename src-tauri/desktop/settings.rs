@@ -35,6 +35,13 @@ pub struct Settings {
     pub endpoint_port: u16,
     /// Overlay top offset per monitor name, so it comes back where the agent left it.
     pub dock_offsets: BTreeMap<String, i32>,
+    /// The microphone (the agent's side): an input id from the device list; empty: none.
+    pub mic: String,
+    /// The call audio (the customer's side): the monitor of the softphone's output; empty: none.
+    pub call_audio: String,
+    /// Calls start when the call audio carries speech after silence and end after `quiet_end_s`.
+    pub auto_call: bool,
+    pub quiet_end_s: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +111,10 @@ impl Default for Settings {
             endpoint: true,
             endpoint_port: crate::sources::ingest::DEFAULT_PORT,
             dock_offsets: BTreeMap::new(),
+            mic: String::new(),
+            call_audio: String::new(),
+            auto_call: false,
+            quiet_end_s: crate::sources::audio::autocall::DEFAULT_QUIET_MS / 1000,
         }
     }
 }
@@ -157,6 +168,15 @@ impl Settings {
             }
             seen.push((canon, what));
         }
+        if !(3..=3600).contains(&self.quiet_end_s) {
+            return Err(invalid("quiet_end_s", "must be 3 to 3600 seconds"));
+        }
+        if self.auto_call && self.mic.trim().is_empty() && self.call_audio.trim().is_empty() {
+            return Err(invalid(
+                "auto_call",
+                "automatic calls need the call audio (or the microphone) chosen",
+            ));
+        }
         if self.endpoint && self.endpoint_port == 0 {
             return Err(invalid("endpoint_port", "must be a port from 1 to 65535"));
         }
@@ -190,6 +210,16 @@ impl Settings {
             .override_thresholds(&overrides)
             .map_err(|e| invalid("thresholds", e.to_string()))?;
         Ok(playbook)
+    }
+
+    /// The audio choices, as capture takes them.
+    pub fn hearing(&self) -> super::hearing::HearingConfig {
+        super::hearing::HearingConfig {
+            mic: self.mic.trim().to_string(),
+            call: self.call_audio.trim().to_string(),
+            auto_call: self.auto_call,
+            quiet_end_ms: self.quiet_end_s * 1000,
+        }
     }
 
     /// The configured database file; None means the store's default (`$PARLEY_DB`, then the

@@ -47,10 +47,13 @@ pub struct CaptureConfig {
     pub mic: Option<String>,
     /// The call audio; default: the first monitor or loopback input.
     pub call: Option<String>,
+    /// Start with whichever side can be opened when the other cannot (missing, unplugged),
+    /// instead of failing; what could not be opened is in [`Capture::missing`].
+    pub partial: bool,
 }
 
 /// An input the audio system offers.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputDevice {
     /// What the audio system calls it (PulseAudio: the source name, e.g. `softphone.monitor`).
     pub id: String,
@@ -257,12 +260,17 @@ pub struct Capture {
     stop: SyncSender<SyncSender<()>>,
     thread: JoinHandle<()>,
     analysis: LiveAudio,
-    /// The devices in use: microphone, call audio.
-    pub devices: [InputDevice; 2],
+    /// The devices in use, by side (microphone first).
+    pub devices: Vec<(Speaker, InputDevice)>,
+    /// With [`CaptureConfig::partial`]: why a side could not be opened.
+    pub missing: Vec<(Speaker, CaptureError)>,
+    /// Each side's level meter (see [`live::ChannelInput::peak_meter`]).
+    pub meters: Vec<(Speaker, Arc<std::sync::atomic::AtomicU32>)>,
     pub host: String,
 }
 
-type Ready = Result<(String, [InputDevice; 2], Vec<live::ChannelInput>), CaptureError>;
+type Ready = Result<(String, Sides, Vec<live::ChannelInput>), CaptureError>;
+type Sides = (Vec<(Speaker, InputDevice)>, Vec<(Speaker, CaptureError)>);
 
 impl Capture {
     /// Starts both inputs with cpal's default host.
@@ -301,10 +309,10 @@ impl Capture {
                     Err(e) => (Vec::new(), Err(e)),
                 };
                 let watched = match &ready {
-                    Ok((_, devices, inputs)) => devices
+                    Ok((_, (devices, _), inputs)) => devices
                         .iter()
                         .zip(inputs)
-                        .map(|(d, i)| (d.id.clone(), i.gone_flag()))
+                        .map(|((_, d), i)| (d.id.clone(), i.gone_flag()))
                         .collect(),
                     Err(_) => Vec::new(),
                 };
@@ -331,7 +339,13 @@ impl Capture {
                 device: "capture thread".into(),
                 reason: e.to_string(),
             })?;
-        let (host, devices, inputs) = ready_rx.recv().map_err(|_| CaptureError::NoAck)??;
+        let (host, (devices, missing), inputs) =
+            ready_rx.recv().map_err(|_| CaptureError::NoAck)??;
+        let meters = devices
+            .iter()
+            .zip(&inputs)
+            .map(|((side, _), input)| (*side, input.peak_meter()))
+            .collect();
         let analysis = LiveAudio::start_with(inputs, outlets)?;
         Ok(Capture {
             device_errors,
@@ -339,6 +353,8 @@ impl Capture {
             thread,
             analysis,
             devices,
+            missing,
+            meters,
             host,
         })
     }
@@ -356,12 +372,7 @@ impl Capture {
     }
 }
 
-type Opened = (
-    Vec<OpenStream>,
-    String,
-    [InputDevice; 2],
-    Vec<live::ChannelInput>,
-);
+type Opened = (Vec<OpenStream>, String, Sides, Vec<live::ChannelInput>);
 
 fn open_pair(
     backend: &dyn AudioBackend,
@@ -369,16 +380,33 @@ fn open_pair(
     errors: &Arc<AtomicU64>,
 ) -> Result<Opened, CaptureError> {
     let devices = backend.inputs()?;
-    let mic = pick(&devices, config.mic.as_deref(), Speaker::Agent)?.clone();
-    let call = pick(&devices, config.call.as_deref(), Speaker::Customer)?.clone();
     let mut streams = Vec::with_capacity(2);
     let mut inputs = Vec::with_capacity(2);
-    for (device, speaker) in [(&mic, Speaker::Agent), (&call, Speaker::Customer)] {
-        let (stream, input) = backend.open(device, speaker, errors.clone())?;
-        streams.push(stream);
-        inputs.push(input);
+    let mut opened = Vec::with_capacity(2);
+    let mut missing = Vec::new();
+    for (wanted, speaker) in [
+        (config.mic.as_deref(), Speaker::Agent),
+        (config.call.as_deref(), Speaker::Customer),
+    ] {
+        let tried = pick(&devices, wanted, speaker).and_then(|device| {
+            let (stream, input) = backend.open(device, speaker, errors.clone())?;
+            Ok((device.clone(), stream, input))
+        });
+        match tried {
+            Ok((device, stream, input)) => {
+                streams.push(stream);
+                inputs.push(input);
+                opened.push((speaker, device));
+            }
+            Err(e) if config.partial => missing.push((speaker, e)),
+            Err(e) => return Err(e),
+        }
     }
-    Ok((streams, backend.host(), [mic, call], inputs))
+    if opened.is_empty() && !missing.is_empty() {
+        // Nothing to capture: the first side's reason is the one to tell.
+        return Err(missing.swap_remove(0).1);
+    }
+    Ok((streams, backend.host(), (opened, missing), inputs))
 }
 
 fn open(

@@ -31,7 +31,10 @@ const FIXTURE: &str = "tests/fixtures/audio/bleed.wav";
 fn sides() -> [Vec<f32>; 2] {
     let mut reader = hound::WavReader::open(FIXTURE).expect("fixture");
     let up = (RATE / reader.spec().sample_rate).max(1) as usize;
-    let samples: Vec<i16> = reader.samples::<i16>().map(|s| s.expect("sample")).collect();
+    let samples: Vec<i16> = reader
+        .samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
     let side = |offset: usize| {
         samples
             .iter()

@@ -313,6 +313,11 @@ fn hear(d: &Driver, call_dir: &Path) {
         !call_speech,
         "the call side heard the microphone: {call_levels:?}"
     );
+    d.exec(
+        "document.getElementById('audio').scrollIntoView()",
+        json!([]),
+    )
+    .unwrap();
     save_png("settings-audio-test.png", &d.screenshot().unwrap());
     wait_child(speaking);
     let speaking = play("softphone", &call_dir.join("clip0.wav"));
@@ -340,8 +345,14 @@ fn hear(d: &Driver, call_dir: &Path) {
     let spread = |l: &[f64]| {
         l.iter().cloned().fold(f64::MIN, f64::max) - l.iter().cloned().fold(f64::MAX, f64::min)
     };
-    assert!(spread(&mic_levels) > 20.0, "the microphone meter did not move: {mic_levels:?}");
-    assert!(call_speech, "the call meter did not hear the customer: {call_levels:?}");
+    assert!(
+        spread(&mic_levels) > 20.0,
+        "the microphone meter did not move: {mic_levels:?}"
+    );
+    assert!(
+        call_speech,
+        "the call meter did not hear the customer: {call_levels:?}"
+    );
     // The agent cut in on the customer at 3.5 s: the overlay says so.
     d.wait_for("document.getElementById('nudge').dataset.rule === 'interruption'")
         .unwrap();

@@ -27,6 +27,9 @@ use crate::sources::SourceKind;
 const HEARD_FOR: Duration = Duration::from_secs(2);
 /// A level meter falls this many dB per reading when the level drops (so it reads smoothly).
 const METER_FALL_DB: f32 = 6.0;
+/// A peak this loud counts as someone speaking on that side, before the voice-activity path
+/// (which reports a talk spurt when it ends) confirms it.
+const SPEECH_PEAK_DB: f32 = -40.0;
 /// Quietest level a meter shows.
 pub const METER_FLOOR_DB: f32 = -90.0;
 /// A call start or end the runtime's queue cannot take now is retried this often.
@@ -83,7 +86,8 @@ pub struct SideLevel {
     pub device: String,
     /// Peak level since the last reading, dBFS (falls smoothly).
     pub level_db: f32,
-    /// Speech heard on this side in the last two seconds.
+    /// Someone heard speaking on this side in the last two seconds (a speech-loud peak, or a
+    /// talk spurt the voice-activity path found).
     pub speech: bool,
 }
 
@@ -116,6 +120,8 @@ struct MeterSide {
     /// Milliseconds after `epoch` of the last speech heard (0: none).
     heard: Arc<AtomicU64>,
     epoch: Instant,
+    /// When the meter last read a speech-loud peak.
+    loud_at: Option<Instant>,
 }
 
 impl Meters {
@@ -149,12 +155,17 @@ impl Meters {
                 METER_FLOOR_DB
             };
             side.shown_db = db.max(side.shown_db - METER_FALL_DB);
+            if db >= SPEECH_PEAK_DB {
+                side.loud_at = Some(Instant::now());
+            }
             let heard = side.heard.load(Ordering::Relaxed);
             let now = side.epoch.elapsed().as_millis() as u64;
+            let spurt = heard > 0 && now.saturating_sub(heard) <= HEARD_FOR.as_millis() as u64;
+            let loud = side.loud_at.is_some_and(|t| t.elapsed() <= HEARD_FOR);
             let level = SideLevel {
                 device: side.device.clone(),
                 level_db: (side.shown_db * 10.0).round() / 10.0,
-                speech: heard > 0 && now.saturating_sub(heard) <= HEARD_FOR.as_millis() as u64,
+                speech: spurt || loud,
             };
             match side.speaker {
                 Speaker::Agent => mic = Some(level),
@@ -404,6 +415,7 @@ impl Hearing {
                 shown_db: METER_FLOOR_DB,
                 heard: heard[index(*speaker)].clone(),
                 epoch,
+                loud_at: None,
             })
             .collect();
         self.meters.set(mode, sides);

@@ -576,7 +576,7 @@ impl Session {
                 };
                 let fed = self
                     .runtime
-                    .feed(&Source::labelled(SourceKind::Capture, "live"), &start)?;
+                    .feed(&Source::new(SourceKind::Capture), &start)?;
                 self.opened(CallSource::Capture, Clock::start(1.0));
                 self.after(fed);
                 Ok(true)

@@ -159,15 +159,36 @@ pub fn pick<'a>(
     }
 }
 
+/// Attempts at connecting to a PulseAudio server that is there before falling back to ALSA:
+/// cpal gives the handshake 2 s, which a loaded machine can miss.
+const PULSE_TRIES: u32 = 3;
+
 /// cpal's default host: PulseAudio when a pulse server is reachable, else ALSA.
 pub struct CpalBackend {
     host: cpal::Host,
+    /// Why the pulse server that is there could not be used (the host is then ALSA).
+    pulse_error: Option<String>,
 }
 
 impl CpalBackend {
     pub fn new() -> CpalBackend {
+        let mut pulse_error = None;
+        if cpal::available_hosts().contains(&cpal::HostId::PulseAudio) {
+            for _ in 0..PULSE_TRIES {
+                match cpal::host_from_id(cpal::HostId::PulseAudio) {
+                    Ok(host) => {
+                        return CpalBackend {
+                            host,
+                            pulse_error: None,
+                        }
+                    }
+                    Err(e) => pulse_error = Some(e.to_string()),
+                }
+            }
+        }
         CpalBackend {
             host: cpal::default_host(),
+            pulse_error,
         }
     }
 
@@ -221,7 +242,13 @@ fn is_monitor(id: &str, name: &str) -> bool {
 
 impl AudioBackend for CpalBackend {
     fn host(&self) -> String {
-        self.host.id().name().to_string()
+        match &self.pulse_error {
+            None => self.host.id().name().to_string(),
+            Some(e) => format!(
+                "{} (PulseAudio is there but refused: {e})",
+                self.host.id().name()
+            ),
+        }
     }
 
     fn inputs(&self) -> Result<Vec<InputDevice>, CaptureError> {

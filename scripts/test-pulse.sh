@@ -130,7 +130,9 @@ assert customer, "the customer's speech before the device vanished is kept"
 assert len(agent) >= 2 and agent[-1]["start_ms"] > customer[-1]["end_ms"], "the microphone kept working"
 PY
 echo "== the agent on speakers: the customer's voice leaks into the microphone"
-# The microphone: the customer's side 150 ms late and 12 dB down, and the agent's own words
+# The softphone device is back (the last run unloaded it).
+pactl load-module module-null-sink sink_name=softphone sink_properties=device.description=Softphone >/dev/null
+# The microphone: the customer's side 150 ms late and 6 dB down (laptop speakers), and the agent's own words
 # from 20 s on (the answer after the dead air, not the interruption).
 python3 - "$work" <<'PY'
 import audioop, sys, wave
@@ -143,7 +145,7 @@ _, agent = read("agent.wav")
 cut = int(20 * rate) * 2
 agent = bytes(cut) + agent[cut:]
 lag = int(0.15 * rate) * 2
-echo = bytes(lag) + audioop.mul(customer[: len(customer) - lag], 2, 0.25)
+echo = bytes(lag) + audioop.mul(customer[: len(customer) - lag], 2, 0.5)
 with wave.open(f"{work}/speakers-mic.wav", "wb") as w:
     w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate)
     w.writeframes(audioop.add(agent, echo, 2))
@@ -154,7 +156,10 @@ agent_play=$!
 paplay --device=softphone "$work/customer.wav"
 wait "$agent_play"
 stop_serve
-grep -q "the microphone hears the call audio" "$work/serve.err"
+if ! grep -q "the microphone hears the call audio" "$work/serve.err"; then
+  grep '"voice_activity"\|"nudge"' "$work/serve.jsonl" || true
+  echo "FAIL: the bleed was not reported"; exit 1
+fi
 "$bin" sessions show 4 --json >"$work/session-speakers.json"
 python3 - "$work/session-speakers.json" "$work/serve.jsonl" <<'PY'
 import json, sys

@@ -163,9 +163,37 @@ impl BleedGuard {
     }
 }
 
+/// Long spurts are judged in windows of this many frames, half overlapping, each at its own
+/// delay: the two devices' clocks drift apart over a long turn, so no single delay fits it all.
+const WINDOW_FRAMES: u64 = 100;
+/// Share of a long spurt's windows that must follow the call for it to be the echo.
+const ECHO_SHARE: f32 = 0.8;
+
 /// The echo the spurt `start_ms..end_ms` of the microphone is, if it is one.
 pub fn echo(mic: &Envelope, call: &Envelope, start_ms: Ms, end_ms: Ms) -> Option<Bleed> {
     let (from, to) = (mic.frame_at(start_ms), mic.frame_at(end_ms));
+    if to.saturating_sub(from) < 2 * WINDOW_FRAMES {
+        return echo_frames(mic, call, from, to);
+    }
+    let mut windows = 0u32;
+    let mut echoes: Vec<Bleed> = Vec::new();
+    let mut at = from;
+    while at + WINDOW_FRAMES <= to {
+        windows += 1;
+        echoes.extend(echo_frames(mic, call, at, at + WINDOW_FRAMES));
+        at += WINDOW_FRAMES / 2;
+    }
+    if (echoes.len() as f32) < ECHO_SHARE * windows as f32 {
+        return None;
+    }
+    // The delay where the echo was first heard; the correlation of the weakest window.
+    let first = echoes.first().copied()?;
+    let r = echoes.iter().map(|b| b.r).fold(f32::MAX, f32::min);
+    Some(Bleed { r, ..first })
+}
+
+/// As [`echo`], over frames `from..to` at one delay.
+fn echo_frames(mic: &Envelope, call: &Envelope, from: u64, to: u64) -> Option<Bleed> {
     let n = to.saturating_sub(from) as usize;
     if n < MIN_FRAMES {
         return None;

@@ -35,7 +35,8 @@ cleanup() {
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [[ -n "${PULSE_SERVER:-}" ]]; then pactl exit 2>/dev/null || true; fi
-  rm -rf "$work"
+  # (The sound server may still be writing its log as it exits.)
+  rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work"; }
 }
 trap cleanup EXIT
 
@@ -148,7 +149,7 @@ measure() { # name, window title, command...
   fi
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 }
-echo "== idle measurements (release, Xvfb + openbox, 15 s settle, 30 s CPU window)"
+echo "== idle measurements ($profile build, Xvfb + openbox, 15 s settle, 30 s CPU window)"
 measure bare "Bare" "target/$profile/examples/bare_window"
 measure parley "Parley" "target/$profile/parley"
 # Listening for calls: both sides captured and analysed all the time, speech playing on both.

@@ -379,6 +379,41 @@ fn hear(d: &Driver, call_dir: &Path) {
         .unwrap();
     d.click("#draft-save").unwrap();
     d.wait_for("document.body.dataset.call === 'idle'").unwrap();
+    // Automatic calls: the customer's words start one, the quiet ends it, and the overlay says so.
+    d.switch_to_title("Parley review").unwrap();
+    d.exec(
+        "const f = document.getElementById('settings');\
+         f.auto_call.checked = true; f.quiet_end_s.value = '3';",
+        json!([]),
+    )
+    .unwrap();
+    d.click("#settings button[type=submit]").unwrap();
+    d.wait_for("document.getElementById('settings-msg').textContent === 'Settings saved'")
+        .unwrap();
+    d.switch_to_title("Parley").unwrap();
+    d.wait_for("document.getElementById('audio').dataset.mode === 'listening'")
+        .unwrap();
+    let speaking = play("softphone", &call_dir.join("clip0.wav"));
+    d.wait_for(
+        "document.body.dataset.call === 'live' && document.getElementById('audio').dataset.auto === '1'",
+    )
+    .unwrap();
+    assert!(d
+        .text("#audio-line")
+        .unwrap()
+        .contains("started automatically"));
+    save_png(
+        "overlay-call-started-automatically.png",
+        &d.screenshot().unwrap(),
+    );
+    wait_child(speaking);
+    d.wait_for("!document.getElementById('draft').hidden")
+        .unwrap();
+    let notice = d.text("#notice").unwrap();
+    assert!(notice.contains("ended automatically"), "{notice}");
+    d.click("#draft-save").unwrap();
+    d.wait_for("document.body.dataset.call === 'idle'").unwrap();
+
     let list = parley(&["sessions", "list", "--json"]);
     let page: Value = serde_json::from_str(&list).unwrap();
     let sources: Vec<&str> = page["items"]
@@ -387,6 +422,10 @@ fn hear(d: &Driver, call_dir: &Path) {
         .iter()
         .filter_map(|r| r["source"].as_str())
         .collect();
-    assert!(sources.contains(&"capture"), "{list}");
+    assert_eq!(
+        sources.iter().filter(|s| **s == "capture").count(),
+        2,
+        "the started call and the automatic one: {list}"
+    );
     assert!(sources.contains(&"endpoint"), "{list}");
 }

@@ -112,7 +112,7 @@ function renderAudio(s) {
     a.bleed ? h("span", { class: "bleed", id: "bleed" }, "⚠ The mic hears the call (speakers?): use a headset") : null));
   const capturing = a.mode === "listening" || a.mode === "call" || a.mode === "test";
   if (capturing && !levels.timer) {
-    levels.timer = window.setInterval(pollLevels, 150);
+    levels.timer = window.setInterval(pollLevels, 250);
   } else if (!capturing && levels.timer) {
     clearInterval(levels.timer);
     levels.timer = 0;
@@ -121,6 +121,8 @@ function renderAudio(s) {
 }
 
 async function pollLevels() {
+  // A hidden overlay draws nothing, so it asks for nothing.
+  if (document.hidden) return;
   try {
     const l = await call("audio_levels");
     $("audio-meters").replaceChildren(levelMeter("ov-mic", "You", l.mic), levelMeter("ov-call", "Customer", l.call));

@@ -219,6 +219,7 @@ pub fn spawn_hearing(
         hearing,
         heard: Heard::default(),
         capture_end: None,
+        unseen: false,
     };
     session.set_playbook(session.playbook.clone());
     if let Some(h) = &mut session.hearing {
@@ -281,6 +282,8 @@ struct Session {
     heard: Heard,
     /// The agent ended a captured call: its audio time, to end it once what capture queued is fed.
     capture_end: Option<u64>,
+    /// Something the overlay has not been sent yet (more than a pacing update).
+    unseen: bool,
 }
 
 /// What the overlay says about the captured call.
@@ -346,8 +349,15 @@ impl Session {
                 }
                 sub = next_submission(&mut inbox) => match sub {
                     Some(sub) => {
+                        let tick = matches!(sub.event, Event::Tick { .. });
+                        let before = self.runtime.call().map(|c| (c.id, c.now_ms() / 1000));
                         self.submitted(sub);
-                        self.publish();
+                        // Capture ticks four times a second; the overlay needs a new state when
+                        // the call-second changes or something else happened, not every tick.
+                        let after = self.runtime.call().map(|c| (c.id, c.now_ms() / 1000));
+                        if !tick || before != after || self.unseen {
+                            self.publish();
+                        }
                     }
                     // Every sender is gone (the endpoint stopped): nothing more will come.
                     None => inbox = None,
@@ -752,6 +762,13 @@ impl Session {
         if let Some(w) = fed.warnings.last() {
             self.notice = Some(w.clone());
         }
+        let news = fed.ended.is_some()
+            || !fed.warnings.is_empty()
+            || fed
+                .outputs
+                .iter()
+                .any(|o| !matches!(o, crate::engine::Output::Pacing { .. }));
+        self.unseen |= news;
         if let Call::Live(call) = &mut self.call {
             if call.id == fed.call || call.id == 0 {
                 // The runtime's notifier listener already sent the notifications.
@@ -854,6 +871,7 @@ impl Session {
     }
 
     fn publish(&mut self) {
+        self.unseen = false;
         let state = self.view();
         self.sink.state(&state);
         if let Call::Live(call) = &mut self.call {

@@ -395,7 +395,7 @@ fn hear(d: &Driver, call_dir: &Path) {
         .unwrap();
     let speaking = play("softphone", &call_dir.join("clip0.wav"));
     d.wait_for(
-        "document.body.dataset.call === 'live' && document.getElementById('audio').dataset.auto === '1'",
+        "document.body.dataset.call === 'live' && document.getElementById('audio').dataset.auto === '1' && document.getElementById('audio').dataset.mode === 'call'",
     )
     .unwrap();
     assert!(d

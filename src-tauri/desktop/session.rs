@@ -931,7 +931,15 @@ impl Session {
                 auto_started: false,
             },
             Some(h) => AudioView {
-                mode: h.mode(),
+                // A call found by the listening capture is a captured call like any other.
+                mode: match (&self.call, h.mode()) {
+                    (Call::Live(c), hearing::Mode::Listening)
+                        if c.source == CallSource::Capture =>
+                    {
+                        hearing::Mode::Call
+                    }
+                    (_, mode) => mode,
+                },
                 auto_call: h.config().auto_call && h.config().configured(),
                 bleed: self.heard.bleed,
                 auto_started: self.heard.auto_started

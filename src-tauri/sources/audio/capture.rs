@@ -510,6 +510,67 @@ mod tests {
         }
     }
 
+    /// Two inputs that open without a device behind them.
+    struct Listed;
+
+    impl AudioBackend for Listed {
+        fn host(&self) -> String {
+            "test".into()
+        }
+        fn inputs(&self) -> Result<Vec<InputDevice>, CaptureError> {
+            Ok(vec![
+                dev("softphone.monitor", "Monitor of Softphone", false),
+                dev("virtmic", "Virtual Mic", true),
+            ])
+        }
+        fn open(
+            &self,
+            _device: &InputDevice,
+            speaker: Speaker,
+            _errors: Arc<AtomicU64>,
+        ) -> Result<(OpenStream, live::ChannelInput), CaptureError> {
+            let (_feed, input) = live::channel(speaker, 16_000);
+            Ok((Box::new(()), input))
+        }
+    }
+
+    fn quiet() -> Outlets {
+        Outlets {
+            events: Box::new(|_| {}),
+            notices: Box::new(|_| {}),
+            ticks: false,
+            stall_after: live::STALL_AFTER,
+            align: true,
+        }
+    }
+
+    #[test]
+    fn a_missing_side_is_reported_and_the_other_captured_when_partial() {
+        let config = CaptureConfig {
+            mic: Some("headset".into()),
+            call: Some("softphone".into()),
+            partial: true,
+        };
+        let capture = Capture::start_with(&config, quiet(), || Ok(Box::new(Listed))).unwrap();
+        let sides: Vec<Speaker> = capture.devices.iter().map(|(s, _)| *s).collect();
+        assert_eq!(sides, [Speaker::Customer]);
+        assert_eq!(capture.meters.len(), 1);
+        match capture.missing.as_slice() {
+            [(Speaker::Agent, e)] => assert!(e.to_string().contains("\"headset\""), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        capture.stop().unwrap();
+        // Not partial (the command line): the missing side is the error.
+        let strict = CaptureConfig {
+            partial: false,
+            ..config
+        };
+        let err = Capture::start_with(&strict, quiet(), || Ok(Box::new(Listed)))
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("microphone"), "{err}");
+    }
+
     #[test]
     fn picks_by_name_then_the_default_mic_and_the_first_monitor() {
         let devices = [

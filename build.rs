@@ -36,6 +36,10 @@ const COMMANDS: &[&str] = &[
     "team_override",
     "team_trends",
     "team_export",
+    "audio_devices",
+    "audio_levels",
+    "audio_test",
+    "audio_test_end",
 ];
 
 #[cfg(feature = "desktop")]

@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# The desktop app as a person uses it: builds the app (release unless PARLEY_UI_PROFILE=debug), starts a virtual display (Xvfb,
+# The desktop app as a person uses it: builds the release app, starts a virtual display (Xvfb,
 # openbox as the window manager) inside its own dbus session, and drives the real app through
-# tauri-driver + WebKitWebDriver (tests/desktop_webdriver.rs). Then measures it idle, next to a
-# bare Tauri window measured the same way (PSS of the main process and WebKit's processes).
-#   scripts/ui-test.sh            test + measure
+# tauri-driver + WebKitWebDriver (tests/desktop_webdriver.rs), with a private PulseAudio server
+# whose virtual devices stand in for the softphone (a null sink; its monitor is the call side)
+# and the microphone, and espeak-ng speech played into them. Then measures it idle, next to a
+# bare Tauri window measured the same way (PSS of the main process and WebKit's processes), and
+# while capturing both sides.
+#   scripts/ui-test.sh                 test + measure (release build)
 #   scripts/ui-test.sh --no-measure
-#   PARLEY_UI_PROFILE=debug scripts/ui-test.sh --no-measure   # the debug build (quicker to build)
+#   scripts/ui-test.sh --debug [...]   the debug build (quicker to build; figures are not release's)
 # The team review test starts its own PostgreSQL (skipped, with a SKIPPED line, without one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-profile="${PARLEY_UI_PROFILE:-release}"
-if [[ "$profile" == release ]]; then flag=--release; dir=release; else flag=; dir=debug; fi
+
+profile=${PARLEY_UI_PROFILE:-release}
+if [[ "${1:-}" == "--debug" ]]; then profile=debug; shift; fi
+export PARLEY_UI_PROFILE=$profile
+cargo_profile=(--release)
+if [[ "$profile" == debug ]]; then cargo_profile=(); fi
 
 scripts/install-deps.sh --test
-cargo build $flag --bin parley --example bare_window
-cargo test $flag --no-run --test desktop_webdriver
+cargo build "${cargo_profile[@]}" --bin parley --example bare_window
+cargo test "${cargo_profile[@]}" --no-run --test desktop_webdriver
 
 if [[ -z "${PARLEY_IN_SESSION:-}" ]]; then
   export PARLEY_IN_SESSION=1
@@ -28,7 +35,9 @@ cleanup() {
   # SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver too.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [[ -n "${PULSE_SERVER:-}" ]]; then pactl exit 2>/dev/null || true; fi
+  # (The sound server may still be writing its log as it exits.)
+  rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work"; }
 }
 trap cleanup EXIT
 
@@ -47,7 +56,31 @@ export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" PARLEY_DB="$wor
 export PARLEY_PICK_FILE="$root/assets/samples/venting-customer.jsonl"
 export PARLEY_EXPORT_DIR="$work/export"
 mkdir -p "$PARLEY_EXPORT_DIR"
-export PARLEY_APP="$root/target/$dir/parley"
+export PARLEY_APP="$root/target/$profile/parley"
+
+# A private PulseAudio server (its own runtime dir; the app finds it through PULSE_SERVER).
+mkdir -p "$work/home" && mkdir -m 700 "$work/pulse"
+XDG_RUNTIME_DIR="$work/pulse" HOME="$work/home" pulseaudio -D -n --exit-idle-time=-1 --disable-shm=yes \
+  --log-target=file:"$work/pulse.log" --load="module-native-protocol-unix auth-anonymous=1"
+export PULSE_SERVER="unix:$work/pulse/pulse/native"
+pactl load-module module-null-sink sink_name=softphone sink_properties=device.description=Softphone >/dev/null
+pactl load-module module-null-sink sink_name=micfeed sink_properties=device.description=MicFeed >/dev/null
+pactl load-module module-remap-source source_name=virtmic master=micfeed.monitor \
+  source_properties=device.description=VirtualMic >/dev/null
+pactl set-default-source virtmic
+export PARLEY_CALL_DIR="$work/call"
+mkdir -p "$PARLEY_CALL_DIR"
+python3 tests/pulse/make_call.py "$PARLEY_CALL_DIR" >/dev/null
+
+# The app's endpoint on a free port (the settings file the app reads), for `parley send`.
+endpoint_port=18754
+while (echo >"/dev/tcp/127.0.0.1/$endpoint_port") 2>/dev/null; do endpoint_port=$((endpoint_port + 1)); done
+export PARLEY_ENDPOINT_PORT=$endpoint_port
+seed_settings() { # extra JSON fields for the settings the app starts with
+  mkdir -p "$XDG_DATA_HOME/dev.parley.coach"
+  printf '{"settings":{"endpoint_port":%d%s}}\n' "$endpoint_port" "${1:-}" >"$XDG_DATA_HOME/dev.parley.coach/settings.json"
+}
+seed_settings
 
 port=4444
 while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
@@ -59,9 +92,9 @@ pids+=($!)
 export WEBDRIVER_ADDR="127.0.0.1:$port"
 for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
-echo "== WebDriver: replay, note, review, export; the team review against PostgreSQL"
-# One app at a time: the tests share the display, the settings and the session file.
-cargo test $flag --test desktop_webdriver -- --ignored --nocapture --test-threads=1
+echo "== WebDriver: replay, note, review, export; devices, meters, a captured call, parley send; the team review"
+# One app at a time: the tests share the session file and the endpoint's port.
+cargo test "${cargo_profile[@]}" --test desktop_webdriver -- --ignored --nocapture --test-threads=1
 
 if [[ "${1:-}" == "--no-measure" ]]; then exit 0; fi
 
@@ -93,6 +126,7 @@ cpu_ticks() { # utime+stime of a process tree, in clock ticks
 measure() { # name, window title, command...
   local name=$1 title=$2; shift 2
   rm -rf "$work/data" "$work/config" "$work"/parley.db*
+  seed_settings "${SEED:-}"
   local t0 t1
   t0=$(date +%s%N)
   "$@" >"$work/$name.log" 2>&1 &
@@ -119,6 +153,13 @@ measure() { # name, window title, command...
   fi
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 }
-echo "== idle measurements ($dir build, Xvfb + openbox, 15 s settle, 30 s CPU window)"
-measure bare "Bare" "target/$dir/examples/bare_window"
-measure parley "Parley" "target/$dir/parley"
+echo "== idle measurements ($profile build, Xvfb + openbox, 15 s settle, 30 s CPU window)"
+measure bare "Bare" "target/$profile/examples/bare_window"
+measure parley "Parley" "target/$profile/parley"
+# Listening for calls: both sides captured and analysed all the time, speech playing on both.
+(while true; do
+  paplay --device=softphone "$PARLEY_CALL_DIR/customer.wav" & paplay --device=micfeed "$PARLEY_CALL_DIR/agent.wav"; wait
+done) >/dev/null 2>&1 &
+pids+=($!)
+SEED=',"mic":"virtmic","call_audio":"softphone.monitor","auto_call":true' \
+  measure parley-capturing "Parley" "target/$profile/parley"

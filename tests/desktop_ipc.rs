@@ -130,6 +130,7 @@ fn samples() -> Vec<(&'static str, Value)> {
         dock: "right".into(),
         sent_at: 1.0,
         notice: Some("the live endpoint could not start".into()),
+        audio: parley::desktop::ipc::AudioView::default(),
     };
     let row = SessionRow {
         id: 1,
@@ -343,6 +344,28 @@ fn samples() -> Vec<(&'static str, Value)> {
             })),
         ),
         ("Settings", j(serde_json::to_value(Settings::default()))),
+        (
+            "AudioView",
+            j(serde_json::to_value(
+                parley::desktop::ipc::AudioView::default(),
+            )),
+        ),
+        (
+            "Levels",
+            j(serde_json::to_value(parley::desktop::hearing::Levels {
+                mode: parley::desktop::hearing::Mode::Call,
+                mic: None,
+                call: None,
+            })),
+        ),
+        (
+            "SideLevel",
+            j(serde_json::to_value(parley::desktop::hearing::SideLevel {
+                device: "virtmic".into(),
+                level_db: -20.0,
+                speech: true,
+            })),
+        ),
         (
             "Hotkeys",
             j(serde_json::to_value(Settings::default().hotkeys)),

@@ -519,3 +519,237 @@ fn run_team(d: &Driver, pg: &pg::Pg, lena: &str) {
     assert!(d.text("#team").unwrap().contains("alice"));
     save_png("review-team-trends.png", &d.screenshot().unwrap());
 }
+
+/// Plays a WAV into a PulseAudio sink of the test's server (scripts/ui-test.sh starts it).
+fn play(sink: &str, wav: &Path) -> std::process::Child {
+    std::process::Command::new("paplay")
+        .arg(format!("--device={sink}"))
+        .arg(wav)
+        .spawn()
+        .unwrap_or_else(|e| panic!("paplay: {e}"))
+}
+
+fn wait_child(mut c: std::process::Child) {
+    let status = c.wait().unwrap();
+    assert!(status.success(), "paplay failed: {status}");
+}
+
+/// Samples a meter's level for a while: the values it showed, and whether it said "speech".
+fn meter_readings(d: &Driver, id: &str, n: usize) -> (Vec<f64>, bool) {
+    let mut levels = Vec::new();
+    let mut speech = false;
+    for _ in 0..n {
+        let v = d
+            .exec(
+                "const el = document.getElementById(arguments[0]);\
+                 return new Promise(r => setTimeout(() => r(el ? [Number(el.dataset.db), el.dataset.speech] : null), 200));",
+                json!([id]),
+            )
+            .unwrap();
+        if let Some(a) = v.as_array() {
+            levels.push(a[0].as_f64().unwrap_or(-90.0));
+            speech |= a[1].as_str() == Some("1");
+        }
+    }
+    (levels, speech)
+}
+
+fn parley(args: &[&str]) -> String {
+    let out = std::process::Command::new(env("PARLEY_APP"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "parley {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+#[ignore = "needs Xvfb, dbus, tauri-driver and a PulseAudio server: run scripts/ui-test.sh"]
+fn the_app_hears_the_call_from_the_settings_test_to_a_saved_call() {
+    let app = env("PARLEY_APP");
+    let call_dir = PathBuf::from(env("PARLEY_CALL_DIR"));
+    let d = Driver::start(&env("WEBDRIVER_ADDR"), &app).unwrap();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hear(&d, &call_dir)));
+    if let Err(e) = d.quit() {
+        eprintln!("closing the WebDriver session: {e}");
+    }
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn hear(d: &Driver, call_dir: &Path) {
+    d.switch_to_title("Parley").unwrap();
+    d.wait_for("document.body.dataset.ready === '1'").unwrap();
+    // No devices chosen yet: the app says capture is off.
+    d.wait_for("document.getElementById('audio').dataset.mode === 'off'")
+        .unwrap();
+    assert!(d.text("#audio-line").unwrap().contains("Capture off"));
+
+    // Settings: the pickers list the virtual devices, the softphone's monitor marked.
+    d.click("#review").unwrap();
+    d.switch_to_title("Parley review").unwrap();
+    d.wait_for("document.body.dataset.ready === '1'").unwrap();
+    d.click("[data-tab=settings]").unwrap();
+    d.wait_for("Number(document.body.dataset.devices) >= 2")
+        .unwrap();
+    let options = |id: &str| -> Vec<String> {
+        let v = d
+            .exec(
+                "return [...document.getElementById(arguments[0]).options].map(o => o.value + '|' + o.text)",
+                json!([id]),
+            )
+            .unwrap();
+        serde_json::from_value(v).unwrap()
+    };
+    let calls = options("s-call");
+    let mics = options("s-mic");
+    assert!(
+        calls
+            .iter()
+            .any(|o| o.starts_with("softphone.monitor|monitor")),
+        "{calls:?}"
+    );
+    assert!(mics.iter().any(|o| o.starts_with("virtmic|")), "{mics:?}");
+    // The call side lists monitors first, the microphone side microphones first.
+    assert!(calls[1].contains("monitor"), "{calls:?}");
+    assert!(!mics[1].contains("monitor"), "{mics:?}");
+    d.exec(
+        "document.getElementById('s-mic').value = 'virtmic';\
+         document.getElementById('s-call').value = 'softphone.monitor';\
+         document.querySelector('#settings input[name=agent]').value = 'Priya';",
+        json!([]),
+    )
+    .unwrap();
+
+    // The test shows which side hears what: speech into the microphone lights its meter only.
+    d.click("#audio-test").unwrap();
+    d.wait_for("document.getElementById('lvl-mic')").unwrap();
+    let speaking = play("micfeed", &call_dir.join("clip1.wav"));
+    d.wait_for("document.getElementById('lvl-mic').dataset.speech === '1'")
+        .unwrap();
+    let (call_levels, call_speech) = meter_readings(d, "lvl-call", 3);
+    assert!(
+        !call_speech,
+        "the call side heard the microphone: {call_levels:?}"
+    );
+    d.exec(
+        "document.getElementById('audio').scrollIntoView()",
+        json!([]),
+    )
+    .unwrap();
+    save_png("settings-audio-test.png", &d.screenshot().unwrap());
+    wait_child(speaking);
+    let speaking = play("softphone", &call_dir.join("clip0.wav"));
+    d.wait_for("document.getElementById('lvl-call').dataset.speech === '1'")
+        .unwrap();
+    d.click("#audio-test").unwrap();
+    wait_child(speaking);
+    d.click("#settings button[type=submit]").unwrap();
+    d.wait_for("document.getElementById('settings-msg').textContent === 'Settings saved'")
+        .unwrap();
+
+    // A call: Start captures both sides; the meters move while the two sides speak.
+    d.switch_to_title("Parley").unwrap();
+    d.wait_for("document.getElementById('audio').dataset.mode === 'ready'")
+        .unwrap();
+    d.click("#start").unwrap();
+    d.wait_for(
+        "document.body.dataset.call === 'live' && document.getElementById('audio').dataset.mode === 'call'",
+    )
+    .unwrap();
+    let agent = play("micfeed", &call_dir.join("agent.wav"));
+    let customer = play("softphone", &call_dir.join("customer.wav"));
+    let (mic_levels, _) = meter_readings(d, "ov-mic", 30);
+    let (call_levels, call_speech) = meter_readings(d, "ov-call", 5);
+    let spread = |l: &[f64]| {
+        l.iter().cloned().fold(f64::MIN, f64::max) - l.iter().cloned().fold(f64::MAX, f64::min)
+    };
+    assert!(
+        spread(&mic_levels) > 20.0,
+        "the microphone meter did not move: {mic_levels:?}"
+    );
+    assert!(
+        call_speech,
+        "the call meter did not hear the customer: {call_levels:?}"
+    );
+    // The agent cut in on the customer at 3.5 s: the overlay says so.
+    d.wait_for("document.getElementById('nudge').dataset.rule === 'interruption'")
+        .unwrap();
+    save_png("overlay-capture-live.png", &d.screenshot().unwrap());
+    wait_child(agent);
+    wait_child(customer);
+    d.click("#start").unwrap();
+    d.wait_for("!document.getElementById('draft').hidden")
+        .unwrap();
+    d.click("#draft-save").unwrap();
+    d.wait_for("document.body.dataset.call === 'idle'").unwrap();
+
+    // A call pushed to the app's endpoint with `parley send` is coached and saved too.
+    let url = format!("ws://127.0.0.1:{}/v1/live", env("PARLEY_ENDPOINT_PORT"));
+    parley(&[
+        "send",
+        "assets/samples/model-call.jsonl",
+        "--url",
+        &url,
+        "--speed",
+        "50",
+    ]);
+    d.wait_for("!document.getElementById('draft').hidden")
+        .unwrap();
+    d.click("#draft-save").unwrap();
+    d.wait_for("document.body.dataset.call === 'idle'").unwrap();
+    // Automatic calls: the customer's words start one, the quiet ends it, and the overlay says so.
+    d.switch_to_title("Parley review").unwrap();
+    d.exec(
+        "const f = document.getElementById('settings');\
+         f.auto_call.checked = true; f.quiet_end_s.value = '3';",
+        json!([]),
+    )
+    .unwrap();
+    d.click("#settings button[type=submit]").unwrap();
+    d.wait_for("document.getElementById('settings-msg').textContent === 'Settings saved'")
+        .unwrap();
+    d.switch_to_title("Parley").unwrap();
+    d.wait_for("document.getElementById('audio').dataset.mode === 'listening'")
+        .unwrap();
+    let speaking = play("softphone", &call_dir.join("clip0.wav"));
+    d.wait_for(
+        "document.body.dataset.call === 'live' && document.getElementById('audio').dataset.auto === '1' && document.getElementById('audio').dataset.mode === 'call'",
+    )
+    .unwrap();
+    assert!(d
+        .text("#audio-line")
+        .unwrap()
+        .contains("started automatically"));
+    save_png(
+        "overlay-call-started-automatically.png",
+        &d.screenshot().unwrap(),
+    );
+    wait_child(speaking);
+    d.wait_for("!document.getElementById('draft').hidden")
+        .unwrap();
+    let notice = d.text("#notice").unwrap();
+    assert!(notice.contains("ended automatically"), "{notice}");
+    d.click("#draft-save").unwrap();
+    d.wait_for("document.body.dataset.call === 'idle'").unwrap();
+
+    let list = parley(&["sessions", "list", "--json"]);
+    let page: Value = serde_json::from_str(&list).unwrap();
+    let sources: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["source"].as_str())
+        .collect();
+    assert_eq!(
+        sources.iter().filter(|s| **s == "capture").count(),
+        2,
+        "the started call and the automatic one: {list}"
+    );
+    assert!(sources.contains(&"endpoint"), "{list}");
+}

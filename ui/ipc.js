@@ -30,6 +30,43 @@
  * @property {string} dock
  * @property {number} sent_at
  * @property {string|null} notice
+ * @property {AudioView} audio
+ */
+
+/**
+ * @typedef {Object} AudioView
+ * @property {"off"|"ready"|"listening"|"call"|"test"} mode
+ * @property {boolean} auto_call
+ * @property {boolean} bleed
+ * @property {boolean} auto_started
+ */
+
+/**
+ * @typedef {Object} Levels
+ * @property {"off"|"ready"|"listening"|"call"|"test"} mode
+ * @property {SideLevel|null} mic
+ * @property {SideLevel|null} call
+ */
+
+/**
+ * @typedef {Object} SideLevel
+ * @property {string} device
+ * @property {number} level_db
+ * @property {boolean} speech
+ */
+
+/**
+ * @typedef {Object} AudioDevices
+ * @property {string} host
+ * @property {InputDevice[]} inputs
+ */
+
+/**
+ * @typedef {Object} InputDevice
+ * @property {string} id
+ * @property {string} name
+ * @property {boolean} monitor
+ * @property {boolean} default
  */
 
 /**
@@ -375,6 +412,10 @@
  * @property {Object<string, number>} dock_offsets
  * @property {string} stt_model
  * @property {boolean} review_team
+ * @property {string} mic
+ * @property {string} call_audio
+ * @property {boolean} auto_call
+ * @property {number} quiet_end_s
  */
 
 /**
@@ -459,6 +500,22 @@ export const RULES = {
   hot_button: ["⚠", "Hot button"],
   follow_up: ["☎", "Follow-up"],
 };
+
+/**
+ * A level meter: a bar from -60 to 0 dBFS and a mark when the side hears speech.
+ * @param {string} id
+ * @param {string} label
+ * @param {SideLevel|null} side
+ */
+export function levelMeter(id, label, side) {
+  const fill = h("div", { class: "fill" });
+  const db = side ? side.level_db : -90;
+  fill.style.width = `${Math.round(Math.max(0, Math.min(1, (db + 60) / 60)) * 100)}%`;
+  return h("div", { class: side && side.speech ? "level speech" : "level", id, "data-db": String(db),
+    "data-speech": side && side.speech ? "1" : "0", title: side ? side.device : "not captured" },
+    h("span", { class: "who" }, label), h("div", { class: "track" }, fill),
+    h("span", { class: "val" }, side ? (side.speech ? "speech" : `${Math.round(db)} dB`) : "—"));
+}
 
 /** @param {string} rule */
 export function ruleLabel(rule) {

@@ -1,6 +1,6 @@
 // The agent's overlay. It keeps no call state: it draws the last OverlayState Rust sent and
 // turns clicks into commands.
-import { call, onEvent, h, mmss, ruleLabel } from "./ipc.js";
+import { call, onEvent, h, levelMeter, mmss, ruleLabel } from "./ipc.js";
 
 /** @typedef {import("./ipc.js").OverlayState} OverlayState */
 
@@ -58,6 +58,7 @@ function render(s) {
   $("notice").textContent = s.notice || "";
   $("notice").hidden = !s.notice;
 
+  renderAudio(s);
   renderNudge(s);
   renderLadder(s);
   renderMeters(s);
@@ -78,6 +79,58 @@ function render(s) {
   });
 }
 
+const AUDIO_WORDS = {
+  off: "Capture off: choose the microphone and call audio in Settings",
+  ready: "Audio ready: capture starts with the call",
+  listening: "Listening: a call starts when the customer speaks",
+  call: "Hearing the call",
+  test: "Testing devices (Settings)",
+};
+
+/**
+ * The children that are there (DOM append would write "null" for a missing one).
+ * @param {...(Node|string|null|undefined|false)} items
+ * @returns {(Node|string)[]}
+ */
+function present(...items) {
+  return /** @type {(Node|string)[]} */ (items.filter((x) => x !== null && x !== undefined && x !== false));
+}
+/** Polls the level meters while capture runs. */
+const levels = { timer: 0 };
+
+/** @param {OverlayState} s */
+function renderAudio(s) {
+  const a = s.audio;
+  const box = $("audio");
+  box.dataset.mode = a.mode;
+  box.dataset.auto = a.auto_started ? "1" : "0";
+  box.dataset.bleed = a.bleed ? "1" : "0";
+  $("audio-line").replaceChildren(...present(
+    AUDIO_WORDS[a.mode] || a.mode,
+    a.auto_call && a.mode !== "off" ? h("span", { class: "tag", title: "Calls start and end by themselves" }, "AUTO") : null,
+    a.auto_started ? h("span", { class: "tag", id: "auto-started" }, "started automatically") : null,
+    a.bleed ? h("span", { class: "bleed", id: "bleed" }, "⚠ The mic hears the call (speakers?): use a headset") : null));
+  const capturing = a.mode === "listening" || a.mode === "call" || a.mode === "test";
+  if (capturing && !levels.timer) {
+    levels.timer = window.setInterval(pollLevels, 250);
+  } else if (!capturing && levels.timer) {
+    clearInterval(levels.timer);
+    levels.timer = 0;
+    $("audio-meters").replaceChildren();
+  }
+}
+
+async function pollLevels() {
+  // A hidden overlay draws nothing, so it asks for nothing.
+  if (document.hidden) return;
+  try {
+    const l = await call("audio_levels");
+    $("audio-meters").replaceChildren(levelMeter("ov-mic", "You", l.mic), levelMeter("ov-call", "Customer", l.call));
+  } catch (e) {
+    showError(/** @type {Error} */ (e).message);
+  }
+}
+
 /** @param {OverlayState} s */
 function renderNudge(s) {
   const box = $("nudge");
@@ -95,7 +148,7 @@ function renderNudge(s) {
   box.classList.toggle("urgent", urgent);
   box.dataset.nudge = String(n.id);
   box.dataset.rule = n.rule;
-  box.append(
+  box.append(...present(
     h("div", { class: "kind" }, h("span", { "aria-hidden": "true" }, icon), word,
       urgent ? h("span", { class: "tag" }, "URGENT") : null,
       h("span", { class: "muted" }, mmss(n.at_ms))),
@@ -105,7 +158,7 @@ function renderNudge(s) {
     h("div", { class: "actions" },
       h("button", { id: "dismiss", onclick: () => act("dismiss_nudge") }, "✕ Dismiss"),
       h("button", { id: "mute", title: "Silence this rule for the rest of the call", onclick: () => act("mute_rule", { rule: n.rule }) }, "Mute rule")),
-  );
+  ));
   box.title = n.reason;
 }
 

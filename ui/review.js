@@ -1,7 +1,7 @@
 // The review window: session list, session detail, team trends, settings. It reads this PC's
 // calls, or the team server's (Settings) as the saved credential's role; every list, filter,
 // score and sort runs in Rust or on the server; this page only asks and draws.
-import { call, onEvent, h, mmss, ruleLabel, RULES } from "./ipc.js";
+import { call, onEvent, h, levelMeter, mmss, ruleLabel, RULES } from "./ipc.js";
 
 /** @typedef {import("./ipc.js").SessionFilter} SessionFilter */
 /** @typedef {import("./ipc.js").ReviewDetail} ReviewDetail */
@@ -433,8 +433,89 @@ async function loadTeam() {
   }
 }
 
+/** The Settings test: polls the meters while it runs. */
+const audioTest = { timer: 0, running: false };
+
+/**
+ * Fills a device picker: the side's likely devices first, monitors marked.
+ * @param {HTMLSelectElement} select
+ * @param {any[]} inputs
+ * @param {boolean} monitorsFirst
+ * @param {string} chosen
+ */
+function fillPicker(select, inputs, monitorsFirst, chosen) {
+  const sorted = [...inputs].sort((a, b) => Number(b.monitor === monitorsFirst) - Number(a.monitor === monitorsFirst));
+  const options = [h("option", { value: "" }, "— none (not captured) —")];
+  for (const d of sorted) {
+    const kind = d.monitor ? "monitor · " : "";
+    options.push(h("option", { value: d.id }, `${kind}${d.name} (${d.id})${d.default ? " · default" : ""}`));
+  }
+  if (chosen && !inputs.some((/** @type {any} */ d) => d.id === chosen)) {
+    options.push(h("option", { value: chosen }, `${chosen} (not found now)`));
+  }
+  select.replaceChildren(...options);
+  select.value = chosen || "";
+}
+
+/** @param {string} chosenMic @param {string} chosenCall */
+async function loadDevices(chosenMic, chosenCall) {
+  const msg = $("audio-msg");
+  try {
+    const list = await call("audio_devices");
+    fillPicker(/** @type {any} */ ($("s-mic")), list.inputs, false, chosenMic);
+    fillPicker(/** @type {any} */ ($("s-call")), list.inputs, true, chosenCall);
+    msg.textContent = `${list.inputs.length} inputs (${list.host})`;
+    document.body.dataset.devices = String(list.inputs.length);
+  } catch (e) {
+    fillPicker(/** @type {any} */ ($("s-mic")), [], false, chosenMic);
+    fillPicker(/** @type {any} */ ($("s-call")), [], true, chosenCall);
+    msg.textContent = /** @type {Error} */ (e).message;
+  }
+}
+
+async function pollLevels() {
+  try {
+    const l = await call("audio_levels");
+    $("lvl-mic-box").replaceChildren(levelMeter("lvl-mic", "You", l.mic));
+    $("lvl-call-box").replaceChildren(levelMeter("lvl-call", "Customer", l.call));
+    if (l.mode !== "test") stopPolling();
+  } catch (e) {
+    $("audio-msg").textContent = /** @type {Error} */ (e).message;
+    stopPolling();
+  }
+}
+
+function stopPolling() {
+  if (audioTest.timer) clearInterval(audioTest.timer);
+  audioTest.timer = 0;
+  audioTest.running = false;
+  $("audio-test").textContent = "Test devices";
+}
+
+async function toggleAudioTest() {
+  const f = $("settings");
+  const msg = $("audio-msg");
+  if (audioTest.running) {
+    stopPolling();
+    try { await call("audio_test_end"); } catch (e) { msg.textContent = /** @type {Error} */ (e).message; }
+    return;
+  }
+  try {
+    const state = await call("audio_test", { mic: f.mic.value, call: f.call_audio.value });
+    msg.textContent = state.notice || "Testing: speak into the microphone, play something to the softphone";
+    audioTest.running = true;
+    $("audio-test").textContent = "Stop test";
+    audioTest.timer = window.setInterval(pollLevels, 150);
+  } catch (e) {
+    msg.textContent = /** @type {Error} */ (e).message;
+  }
+}
+
 async function loadSettings() {
   const s = await call("get_settings");
+  await loadDevices(s.mic, s.call_audio);
+  $("settings").auto_call.checked = s.auto_call;
+  $("settings").quiet_end_s.value = String(s.quiet_end_s);
   const f = $("settings");
   f.agent.value = s.agent;
   f.playbook.value = s.playbook;
@@ -489,7 +570,13 @@ async function saveSettings() {
   for (const k of Object.keys(base.hotkeys || {})) hotkeys[k] = f[`hk.${k}`].value;
   const settings = { ...base, agent: f.agent.value, playbook: f.playbook.value, thresholds, dock: f.dock.value,
     theme: f.theme.value, database: f.database.value, notifications: f.notifications.checked, hotkeys,
-    endpoint: f.endpoint.checked, endpoint_port: Number(f.endpoint_port.value), stt_model: f.stt_model.value, review_team: f.review_team.checked };
+    endpoint: f.endpoint.checked, endpoint_port: Number(f.endpoint_port.value),
+    mic: f.mic.value, call_audio: f.call_audio.value, auto_call: f.auto_call.checked,
+    quiet_end_s: Number(f.quiet_end_s.value), stt_model: f.stt_model.value, review_team: f.review_team.checked };
+  if (audioTest.running) {
+    stopPolling();
+    try { await call("audio_test_end"); } catch (e) { /* the save below reports what matters */ }
+  }
   try {
     const saved = await call("save_settings", { settings });
     f.dataset.loaded = JSON.stringify(saved);
@@ -547,6 +634,12 @@ function wire() {
   $("settings").addEventListener("submit", (/** @type {Event} */ e) => { e.preventDefault(); saveSettings(); });
   $("team-connect").addEventListener("click", connectTeam);
   $("f-rule").append(...Object.entries(RULES).map(([k, v]) => h("option", { value: k }, v[1])));
+  $("audio-test").addEventListener("click", toggleAudioTest);
+  $("audio-refresh").addEventListener("click", () => {
+    const f = $("settings");
+    loadDevices(f.mic.value, f.call_audio.value);
+  });
+  window.addEventListener("beforeunload", () => { if (audioTest.running) call("audio_test_end"); });
 }
 
 async function main() {

@@ -399,6 +399,7 @@ mod capture {
         let config = CaptureConfig {
             mic: args.mic.clone(),
             call: args.call_input.clone(),
+            ..CaptureConfig::default()
         };
         let auto = args
             .auto_call
@@ -431,6 +432,7 @@ mod capture {
                     side(s)
                 ),
                 Notice::Resumed(s) => eprintln!("parley: the {} delivers audio again", side(s)),
+                Notice::Bleed(b) => eprintln!("parley: {}", crate::sources::audio::bleed::describe(&b)),
             }
             }),
             ticks: true,
@@ -440,7 +442,14 @@ mod capture {
         };
         let capture =
             tokio::task::spawn_blocking(move || Capture::start(&config, outlets)).await??;
-        let [mic, call] = &capture.devices;
+        let using: Vec<String> = capture
+            .devices
+            .iter()
+            .map(|(side, d)| match side {
+                Speaker::Agent => format!("microphone {} ({})", d.id, d.name),
+                Speaker::Customer => format!("call audio {} ({})", d.id, d.name),
+            })
+            .collect();
         let ends = match auto {
             Some(_) => format!(
                 "calls start when the call audio speaks and end after {} s of quiet",
@@ -449,8 +458,9 @@ mod capture {
             None => "Ctrl-C ends the call".to_string(),
         };
         eprintln!(
-            "capturing through {}: microphone {} ({}), call audio {} ({}); {ends}",
-            capture.host, mic.id, mic.name, call.id, call.name
+            "capturing through {}: {}; {ends}",
+            capture.host,
+            using.join(", ")
         );
         Ok(Running {
             capture,

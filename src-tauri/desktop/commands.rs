@@ -206,7 +206,52 @@ pub async fn save_settings(
         .send(Op::Agent(settings.agent.clone()))
         .await?;
     shell.session.send(view_op(&settings)).await?;
+    shell.session.send(Op::Audio(settings.hearing())).await?;
     Ok(settings)
+}
+
+/// The audio inputs for the Settings pickers (monitors, the call side, marked).
+#[tauri::command]
+pub async fn audio_devices() -> Res<AudioDevices> {
+    let listed =
+        tauri::async_runtime::spawn_blocking(crate::sources::audio::capture::input_devices)
+            .await
+            .map_err(|e| CmdError::from(format!("listing audio inputs failed: {e}")))?;
+    let (host, inputs) = listed?;
+    Ok(AudioDevices { host, inputs })
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct AudioDevices {
+    pub host: String,
+    pub inputs: Vec<crate::sources::audio::capture::InputDevice>,
+}
+
+/// The level meters of the capture in progress (the overlay and Settings poll this).
+#[tauri::command]
+pub fn audio_levels(shell: State<'_, Shell>) -> super::hearing::Levels {
+    shell.meters.read()
+}
+
+/// The Settings test: capture the chosen devices without a call.
+#[tauri::command]
+pub async fn audio_test(shell: State<'_, Shell>, mic: String, call: String) -> Res<OverlayState> {
+    let settings = shell
+        .settings
+        .read()
+        .map_err(|_| CmdError::from("settings lock poisoned"))?
+        .clone();
+    let config = super::hearing::HearingConfig {
+        mic,
+        call,
+        ..settings.hearing()
+    };
+    op(&shell, Op::AudioTest(config)).await
+}
+
+#[tauri::command]
+pub async fn audio_test_end(shell: State<'_, Shell>) -> Res<OverlayState> {
+    op(&shell, Op::AudioTestEnd).await
 }
 
 fn store(shell: &Shell) -> Res<Store> {

@@ -69,6 +69,31 @@ pub struct OverlayState {
     /// Something the agent should know that is not coaching: the endpoint could not start, a
     /// call could not be saved, a call from elsewhere was refused. The latest one stays.
     pub notice: Option<String>,
+    /// What audio capture is doing.
+    pub audio: AudioView,
+}
+
+/// Audio capture as the overlay shows it (the meters come from the `audio_levels` command).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioView {
+    pub mode: super::hearing::Mode,
+    /// Calls start and end by themselves from the audio.
+    pub auto_call: bool,
+    /// The microphone hears the call audio (speakers, not a headset).
+    pub bleed: bool,
+    /// The call on screen was started by the audio, not by the agent.
+    pub auto_started: bool,
+}
+
+impl Default for AudioView {
+    fn default() -> AudioView {
+        AudioView {
+            mode: super::hearing::Mode::Off,
+            auto_call: false,
+            bleed: false,
+            auto_started: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

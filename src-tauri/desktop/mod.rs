@@ -5,6 +5,7 @@
 
 mod call;
 mod commands;
+pub mod hearing;
 mod hotkeys;
 pub mod ipc;
 pub mod replay;
@@ -35,6 +36,8 @@ pub struct Shell {
     pub hotkeys: hotkeys::Registered,
     /// The live endpoint while it runs (dropping it stops it).
     pub endpoint: std::sync::Mutex<Option<ServerHandle>>,
+    /// Audio capture's level meters.
+    pub meters: Arc<hearing::Meters>,
 }
 
 /// Problems worth telling whoever runs the app from a terminal; never fatal.
@@ -93,6 +96,10 @@ pub fn run() -> anyhow::Result<()> {
             commands::team_override,
             commands::team_trends,
             commands::team_export,
+            commands::audio_devices,
+            commands::audio_levels,
+            commands::audio_test,
+            commands::audio_test_end,
         ])
         .setup(|app| {
             setup(app.handle())?;
@@ -139,8 +146,15 @@ fn setup(app: &tauri::AppHandle) -> anyhow::Result<()> {
         dock: settings.dock.clone(),
     };
     let (link, inbox) = ingest::link(&LinkOptions::default());
+    let meters = Arc::new(hearing::Meters::default());
+    // Capture feeds the same link as the endpoint, so its calls reach the same runtime.
+    let audio = session::Audio {
+        link: link.clone(),
+        meters: meters.clone(),
+        config: settings.hearing(),
+    };
     let session = tauri::async_runtime::block_on(async {
-        session::spawn_with_inbox(config, store.clone(), sink, Some(inbox))
+        session::spawn_hearing(config, store.clone(), sink, Some(inbox), Some(audio))
     });
     let endpoint = if settings.endpoint {
         start_endpoint(&settings, link, &session)
@@ -157,6 +171,7 @@ fn setup(app: &tauri::AppHandle) -> anyhow::Result<()> {
         settings: RwLock::new(settings),
         hotkeys: registered,
         endpoint: std::sync::Mutex::new(endpoint),
+        meters,
     });
     shell::build_tray(app)?;
     shell::show_overlay(app);

@@ -16,8 +16,11 @@ use crate::sources::ingest::{Inbox, Submission, AUTO_TICK_EVERY};
 use crate::sources::SourceKind;
 
 use super::call::{self, phase_view, Clock, LiveCall, Replaying};
-use super::ipc::{CallSource, NoteDraft, OverlayState};
+use super::hearing::{self, Hearing, HearingConfig, Meters, StartedCall};
+use super::ipc::{AudioView, CallSource, NoteDraft, OverlayState};
 use super::replay;
+use crate::sources::audio::live::Notice;
+use crate::sources::ingest::EventLink;
 use crate::store::{outcome_str, SessionId, Store, StoreError};
 
 /// Commands waiting for the session beyond this make the caller wait (never unbounded).
@@ -57,6 +60,8 @@ pub enum SessionError {
     Closed,
     #[error("{0}")]
     Refused(#[from] Refused),
+    #[error("{0}")]
+    Audio(String),
 }
 
 /// Shown on the overlay until the agent has given their name.
@@ -88,6 +93,11 @@ pub enum Op {
     Agent(String),
     /// Something to show the agent (the endpoint did not start, ...).
     Notice(String),
+    /// New audio choices from the settings.
+    Audio(HearingConfig),
+    /// The Settings test: capture these devices without a call (meters only).
+    AudioTest(HearingConfig),
+    AudioTestEnd,
 }
 
 type Reply = oneshot::Sender<Result<OverlayState, SessionError>>;
@@ -97,6 +107,8 @@ enum Msg {
     /// From the replay task: the next event, or None when the transcript is done.
     Replayed(u64, Option<Event>),
     Snapshot(oneshot::Sender<OverlayState>),
+    /// From the capture thread: a side stopped or came back, the setup bleeds.
+    Heard(Notice),
 }
 
 /// A cloneable handle the commands and hotkeys use.
@@ -147,7 +159,37 @@ pub fn spawn_with_inbox(
     sink: Arc<dyn UiSink>,
     inbox: Option<Inbox>,
 ) -> SessionHandle {
+    spawn_hearing(config, store, sink, inbox, None)
+}
+
+/// What the session needs to capture audio: the link capture feeds (the inbox's), the meters
+/// the level command reads, and the agent's choices.
+pub struct Audio {
+    pub link: EventLink,
+    pub meters: Arc<Meters>,
+    pub config: HearingConfig,
+}
+
+/// As [`spawn_with_inbox`], also capturing the call's audio when `audio` is given and devices
+/// are chosen: Start and End (or the audio itself, with automatic calls) start and end capture.
+pub fn spawn_hearing(
+    config: Config,
+    store: Result<Store, String>,
+    sink: Arc<dyn UiSink>,
+    inbox: Option<Inbox>,
+    audio: Option<Audio>,
+) -> SessionHandle {
     let (tx, rx) = mpsc::channel(QUEUE);
+    let hearing = audio.map(|a| {
+        let to_session = tx.clone();
+        let notices: hearing::NoticeSink = Arc::new(move |n| {
+            // Bounded: a session too busy to take a notice loses it, never the capture thread.
+            if to_session.try_send(Msg::Heard(n)).is_err() {
+                super::warn("the overlay missed an audio notice (the session was busy)");
+            }
+        });
+        Hearing::new(a.config, a.link, a.meters, notices)
+    });
     let mut runtime = Runtime::new(
         config.playbook.clone(),
         store.as_ref().ok().cloned(),
@@ -185,8 +227,16 @@ pub fn spawn_with_inbox(
         seq: 0,
         generation: 0,
         tx: tx.clone(),
+        hearing,
+        heard: Heard::default(),
+        capture_end: None,
+        unseen: false,
     };
     session.set_playbook(session.playbook.clone());
+    if let Some(h) = &mut session.hearing {
+        let problems = h.listen();
+        session.tell(problems);
+    }
     tokio::spawn(session.run(rx, inbox));
     SessionHandle { tx }
 }
@@ -238,6 +288,24 @@ struct Session {
     seq: u64,
     generation: u64,
     tx: mpsc::Sender<Msg>,
+    /// Audio capture, when the app has it (devices are chosen in the settings).
+    hearing: Option<Hearing>,
+    heard: Heard,
+    /// The agent ended a captured call: its audio time, to end it once what capture queued is fed.
+    capture_end: Option<u64>,
+    /// Something the overlay has not been sent yet (more than a pacing update).
+    unseen: bool,
+}
+
+/// What the overlay says about the captured call.
+#[derive(Default)]
+struct Heard {
+    bleed: bool,
+    /// The call on screen was started by the audio.
+    auto_started: bool,
+    /// The agent pressed Start or End; the capture does it at its next event.
+    start_asked: bool,
+    end_asked: bool,
 }
 
 /// Waits for the next tick, or forever when there is no call to tick.
@@ -277,8 +345,10 @@ impl Session {
                             if reply.send(result).is_err() {
                                 super::warn("a command's caller went away before its reply");
                             }
+                            self.end_capture(&mut inbox);
                         }
                         Msg::Replayed(generation, event) => self.replayed(generation, event),
+                        Msg::Heard(notice) => self.heard(notice),
                         Msg::Snapshot(reply) => {
                             if reply.send(self.view()).is_err() {
                                 super::warn("a state request's caller went away");
@@ -290,8 +360,15 @@ impl Session {
                 }
                 sub = next_submission(&mut inbox) => match sub {
                     Some(sub) => {
+                        let tick = matches!(sub.event, Event::Tick { .. });
+                        let before = self.runtime.call().map(|c| (c.id, c.now_ms() / 1000));
                         self.submitted(sub);
-                        self.publish();
+                        // Capture ticks four times a second; the overlay needs a new state when
+                        // the call-second changes or something else happened, not every tick.
+                        let after = self.runtime.call().map(|c| (c.id, c.now_ms() / 1000));
+                        if !tick || before != after || self.unseen {
+                            self.publish();
+                        }
                     }
                     // Every sender is gone (the endpoint stopped): nothing more will come.
                     None => inbox = None,
@@ -356,6 +433,9 @@ impl Session {
         match op {
             Op::Start => {
                 self.begin()?;
+                if self.start_captured()? {
+                    return Ok(self.view());
+                }
                 let agent = Some(self.agent.clone());
                 let start = Event::CallStarted {
                     at_ms: 0,
@@ -395,6 +475,9 @@ impl Session {
                 self.call = Call::Live(Box::new(call));
             }
             Op::End => {
+                if self.end_captured()? {
+                    return Ok(self.view());
+                }
                 let at_ms = self.now_ms()?;
                 self.feed_checked(
                     SourceKind::Manual,
@@ -468,8 +551,132 @@ impl Session {
                 self.agent = a;
             }
             Op::Notice(text) => self.notice = Some(text),
+            Op::Audio(config) => {
+                if let Some(h) = &mut self.hearing {
+                    let problems = h.reconfigure(config);
+                    self.tell(problems);
+                }
+            }
+            Op::AudioTest(config) => {
+                let h = self.hearing.as_mut().ok_or_else(no_audio)?;
+                let missing = h.test(&config).map_err(SessionError::Audio)?;
+                self.tell(missing);
+            }
+            Op::AudioTestEnd => {
+                if let Some(h) = &mut self.hearing {
+                    let problems = h.end_test();
+                    self.tell(problems);
+                }
+            }
         }
         Ok(self.view())
+    }
+
+    /// Problems worth showing, joined into the notice.
+    fn tell(&mut self, problems: Vec<String>) {
+        if !problems.is_empty() {
+            self.notice = Some(problems.join("; "));
+        }
+    }
+
+    /// The agent's Start with devices chosen: capture opens and the call is the capture's.
+    /// False when there is no audio to capture (the call is then the agent's own, as before).
+    fn start_captured(&mut self) -> Result<bool, SessionError> {
+        let Some(h) = &mut self.hearing else {
+            return Ok(false);
+        };
+        let started = match h.start_call() {
+            Ok(s) => s,
+            Err(_) => return Ok(false),
+        };
+        self.heard = Heard::default();
+        match started {
+            StartedCall::Now { missing } => {
+                self.tell(missing);
+                let start = Event::CallStarted {
+                    at_ms: 0,
+                    agent: Some(self.agent.clone()),
+                    customer_name: None,
+                };
+                let fed = self
+                    .runtime
+                    .feed(&Source::new(SourceKind::Capture), &start)?;
+                self.opened(CallSource::Capture, Clock::start(1.0));
+                self.after(fed);
+                Ok(true)
+            }
+            StartedCall::Pending { missing } => {
+                self.tell(missing);
+                self.heard.start_asked = true;
+                Ok(true)
+            }
+            StartedCall::Failed { reason } => {
+                self.notice = Some(format!("{reason}; this call runs without audio"));
+                Ok(false)
+            }
+        }
+    }
+
+    /// The agent's End on a captured call. True when capture ends it (now or at its next event).
+    fn end_captured(&mut self) -> Result<bool, SessionError> {
+        let captured = matches!(&self.call, Call::Live(c) if c.source == CallSource::Capture);
+        let Some(h) = self.hearing.as_mut().filter(|_| captured) else {
+            return Ok(false);
+        };
+        match h.end_call() {
+            Ok(Some(at_ms)) => {
+                self.capture_end = Some(at_ms);
+                Ok(true)
+            }
+            Ok(None) if h.automatic() => {
+                self.heard.end_asked = true;
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => {
+                self.notice = Some(e);
+                Ok(false)
+            }
+        }
+    }
+
+    /// After the agent ended a captured call: what capture queued before it stopped is fed
+    /// first (nothing captured is lost), then the end.
+    fn end_capture(&mut self, inbox: &mut Option<Inbox>) {
+        let Some(at_ms) = self.capture_end.take() else {
+            return;
+        };
+        if let Some(inbox) = inbox {
+            while let Ok(sub) = inbox.rx.try_recv() {
+                self.submitted(sub);
+            }
+        }
+        let end = Event::CallEnded {
+            at_ms,
+            reason: Some(EndReason::Completed),
+        };
+        // The call may already be over (a device error ended it).
+        if let Ok(fed) = self.runtime.feed(&Source::new(SourceKind::Capture), &end) {
+            self.after(fed);
+        }
+        self.publish();
+    }
+
+    /// A notice from the capture thread.
+    fn heard(&mut self, notice: Notice) {
+        self.notice = Some(match notice {
+            Notice::Stalled(side) => format!(
+                "the {} stopped delivering audio (device gone?); the call goes on with the other side",
+                hearing::side_name(side)
+            ),
+            Notice::Resumed(side) => {
+                format!("the {} delivers audio again", hearing::side_name(side))
+            }
+            Notice::Bleed(b) => {
+                self.heard.bleed = true;
+                crate::sources::audio::bleed::describe(&b)
+            }
+        });
     }
 
     fn set_playbook(&mut self, playbook: Arc<Playbook>) {
@@ -572,6 +779,13 @@ impl Session {
         if let Some(w) = fed.warnings.last() {
             self.notice = Some(w.clone());
         }
+        let news = fed.ended.is_some()
+            || !fed.warnings.is_empty()
+            || fed
+                .outputs
+                .iter()
+                .any(|o| !matches!(o, crate::engine::Output::Pacing { .. }));
+        self.unseen |= news;
         if let Call::Live(call) = &mut self.call {
             if call.id == fed.call || call.id == 0 {
                 // The runtime's notifier listener already sent the notifications.
@@ -591,6 +805,16 @@ impl Session {
             };
             let known = matches!(&self.call, Call::Live(c) if c.id == active.id);
             if !known && matches!(source, CallSource::Endpoint | CallSource::Capture) {
+                if source == CallSource::Capture {
+                    let automatic = self.hearing.as_ref().is_some_and(Hearing::automatic);
+                    self.heard.auto_started = automatic && !self.heard.start_asked;
+                    self.heard.start_asked = false;
+                    if self.heard.auto_started {
+                        self.notice = Some(
+                            "call started automatically: the call audio carries speech".into(),
+                        );
+                    }
+                }
                 let mut call = LiveCall::new(active.id, Clock::start(1.0), source);
                 call.see(&fed.outputs);
                 self.call = Call::Live(Box::new(call));
@@ -603,6 +827,20 @@ impl Session {
         let Call::Live(call) = std::mem::replace(&mut self.call, Call::Idle) else {
             return;
         };
+        if call.source == CallSource::Capture {
+            if let Some(h) = &mut self.hearing {
+                if h.automatic() && !self.heard.end_asked {
+                    self.notice = Some(format!(
+                        "call ended automatically after {} s of quiet",
+                        h.config().quiet_end_ms / 1000
+                    ));
+                }
+                if let Err(e) = h.call_ended() {
+                    self.notice = Some(e);
+                }
+            }
+            self.heard.end_asked = false;
+        }
         // The engine is gone with the call: start from what the overlay last showed and take
         // the final figures from the summary.
         let mut last = match call.last_view.clone() {
@@ -650,6 +888,7 @@ impl Session {
     }
 
     fn publish(&mut self) {
+        self.unseen = false;
         let state = self.view();
         self.sink.state(&state);
         if let Call::Live(call) = &mut self.call {
@@ -687,6 +926,7 @@ impl Session {
                 dock: String::new(),
                 sent_at: 0.0,
                 notice: None,
+                audio: AudioView::default(),
             },
         };
         state.seq = self.seq;
@@ -695,7 +935,34 @@ impl Session {
         state.dock = self.dock.clone();
         state.sent_at = unix_ms() as f64;
         state.notice = self.notice.clone();
+        state.audio = self.audio_view();
         state
+    }
+
+    fn audio_view(&self) -> AudioView {
+        match &self.hearing {
+            None => AudioView {
+                mode: hearing::Mode::Off,
+                auto_call: false,
+                bleed: false,
+                auto_started: false,
+            },
+            Some(h) => AudioView {
+                // A call found by the listening capture is a captured call like any other.
+                mode: match (&self.call, h.mode()) {
+                    (Call::Live(c), hearing::Mode::Listening)
+                        if c.source == CallSource::Capture =>
+                    {
+                        hearing::Mode::Call
+                    }
+                    (_, mode) => mode,
+                },
+                auto_call: h.config().auto_call && h.config().configured(),
+                bleed: self.heard.bleed,
+                auto_started: self.heard.auto_started
+                    && matches!(&self.call, Call::Live(c) if c.source == CallSource::Capture),
+            },
+        }
     }
 
     fn live_view(&self, call: &LiveCall) -> OverlayState {
@@ -736,6 +1003,11 @@ impl Session {
             dock: self.dock.clone(),
             sent_at: 0.0,
             notice: None,
+            audio: AudioView::default(),
         }
     }
+}
+
+fn no_audio() -> SessionError {
+    SessionError::Audio("audio capture is not available in this session".into())
 }

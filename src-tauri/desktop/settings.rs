@@ -42,6 +42,13 @@ pub struct Settings {
     /// The review window reads the team server (the URL saved with `parley team connect` or in
     /// the review's settings; never kept here) instead of this machine's calls.
     pub review_team: bool,
+    /// The microphone (the agent's side): an input id from the device list; empty: none.
+    pub mic: String,
+    /// The call audio (the customer's side): the monitor of the softphone's output; empty: none.
+    pub call_audio: String,
+    /// Calls start when the call audio carries speech after silence and end after `quiet_end_s`.
+    pub auto_call: bool,
+    pub quiet_end_s: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +121,10 @@ impl Default for Settings {
             dock_offsets: BTreeMap::new(),
             stt_model: "base".into(),
             review_team: false,
+            mic: String::new(),
+            call_audio: String::new(),
+            auto_call: false,
+            quiet_end_s: crate::sources::audio::autocall::DEFAULT_QUIET_MS / 1000,
         }
     }
 }
@@ -178,6 +189,15 @@ impl Settings {
                 ));
             }
         }
+        if !(3..=3600).contains(&self.quiet_end_s) {
+            return Err(invalid("quiet_end_s", "must be 3 to 3600 seconds"));
+        }
+        if self.auto_call && self.mic.trim().is_empty() && self.call_audio.trim().is_empty() {
+            return Err(invalid(
+                "auto_call",
+                "automatic calls need the call audio (or the microphone) chosen",
+            ));
+        }
         if self.endpoint && self.endpoint_port == 0 {
             return Err(invalid("endpoint_port", "must be a port from 1 to 65535"));
         }
@@ -221,6 +241,16 @@ impl Settings {
             "off" => None,
             "" => Some(ModelChoice::Base),
             other => other.parse().ok(),
+        }
+    }
+
+    /// The audio choices, as capture takes them.
+    pub fn hearing(&self) -> super::hearing::HearingConfig {
+        super::hearing::HearingConfig {
+            mic: self.mic.trim().to_string(),
+            call: self.call_audio.trim().to_string(),
+            auto_call: self.auto_call,
+            quiet_end_ms: self.quiet_end_s * 1000,
         }
     }
 

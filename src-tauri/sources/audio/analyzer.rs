@@ -1,6 +1,7 @@
 //! One channel's path from samples to voice-activity events. Recorded files and live capture push
 //! samples into the same analyzer, in blocks of any size.
 
+use super::bleed::Envelope;
 use super::segment::{Segmenter, Spurt};
 use super::vad::{EnergyVad, VoiceDetector, FRAME_MS};
 use crate::engine::{Event, Speaker};
@@ -13,6 +14,8 @@ pub struct ChannelAnalyzer {
     pending: Vec<f32>,
     vad: Box<dyn VoiceDetector>,
     segmenter: Segmenter,
+    /// Recent frame levels, kept when speaker bleed is checked (see `bleed`).
+    envelope: Option<Envelope>,
 }
 
 impl ChannelAnalyzer {
@@ -35,7 +38,20 @@ impl ChannelAnalyzer {
             pending: Vec::with_capacity(frame_len),
             vad,
             segmenter: Segmenter::new(ms_per_frame),
+            envelope: None,
         }
+    }
+
+    /// Keeps the recent frame levels from now on, for the speaker-bleed check.
+    pub fn keep_envelope(&mut self) {
+        if self.envelope.is_none() {
+            let ms_per_frame = self.segmenter.ms_per_frame();
+            self.envelope = Some(Envelope::new(ms_per_frame));
+        }
+    }
+
+    pub fn envelope(&self) -> Option<&Envelope> {
+        self.envelope.as_ref()
     }
 
     pub fn speaker(&self) -> Speaker {
@@ -64,12 +80,14 @@ impl ChannelAnalyzer {
             }
             let info = self.vad.frame(&self.pending);
             self.pending.clear();
+            self.keep(info.level_db);
             let spurt = self.segmenter.push(info);
             self.emit(spurt, out);
         }
         let mut frames = samples.chunks_exact(self.frame_len);
         for frame in &mut frames {
             let info = self.vad.frame(frame);
+            self.keep(info.level_db);
             let spurt = self.segmenter.push(info);
             self.emit(spurt, out);
         }
@@ -90,6 +108,12 @@ impl ChannelAnalyzer {
     /// Audio time consumed so far.
     pub fn position_ms(&self) -> u64 {
         self.segmenter.position_ms()
+    }
+
+    fn keep(&mut self, level_db: f32) {
+        if let Some(e) = &mut self.envelope {
+            e.push(level_db);
+        }
     }
 
     fn emit(&self, spurt: Option<Spurt>, out: &mut Vec<Event>) {

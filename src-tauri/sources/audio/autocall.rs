@@ -18,18 +18,39 @@ enum State {
     },
 }
 
+/// What the agent asked for, done at the next capture event (so it lands in the audio's order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Request {
+    Start,
+    End,
+}
+
 /// Turns a capture's events (capture time) into calls (call time).
 #[derive(Debug, Clone)]
 pub struct AutoCall {
     quiet_ms: Ms,
+    /// Calls start and end by themselves; otherwise only when asked.
+    automatic: bool,
     state: State,
+    request: Option<Request>,
 }
 
 impl AutoCall {
     pub fn new(quiet_ms: Ms) -> AutoCall {
         AutoCall {
             quiet_ms: quiet_ms.max(1),
+            automatic: true,
             state: State::Waiting,
+            request: None,
+        }
+    }
+
+    /// Calls start and end only by [`AutoCall::start_now`] and [`AutoCall::end_now`] (the
+    /// agent's Start and End).
+    pub fn manual() -> AutoCall {
+        AutoCall {
+            automatic: false,
+            ..AutoCall::new(DEFAULT_QUIET_MS)
         }
     }
 
@@ -37,8 +58,51 @@ impl AutoCall {
         matches!(self.state, State::InCall { .. })
     }
 
+    /// Starts a call at the next capture event (a tick comes every 250 ms of audio).
+    pub fn start_now(&mut self) {
+        self.request = Some(Request::Start);
+    }
+
+    /// Ends the call at the next capture event, after that event.
+    pub fn end_now(&mut self) {
+        self.request = Some(Request::End);
+    }
+
     /// One capture event in; the events for the call runtime out (none while waiting).
     pub fn push(&mut self, event: &Event, out: &mut Vec<Event>) {
+        match (self.request.take(), self.state) {
+            (Some(Request::Start), State::Waiting) => {
+                let at = match event {
+                    Event::VoiceActivity { start_ms, .. } => *start_ms,
+                    other => other.at_ms(),
+                };
+                out.push(Event::CallStarted {
+                    at_ms: 0,
+                    agent: None,
+                    customer_name: None,
+                });
+                self.state = State::InCall {
+                    origin: at,
+                    last_speech: at,
+                };
+            }
+            (Some(Request::End), State::InCall { origin, .. }) => {
+                let at = match event {
+                    Event::VoiceActivity { end_ms, .. } => *end_ms,
+                    other => other.at_ms(),
+                };
+                if !matches!(event, Event::Tick { .. }) {
+                    out.push(rebase(event, origin));
+                }
+                out.push(Event::CallEnded {
+                    at_ms: at.saturating_sub(origin),
+                    reason: None,
+                });
+                self.state = State::Waiting;
+                return;
+            }
+            _ => {}
+        }
         match (self.state, event) {
             (
                 State::Waiting,
@@ -48,7 +112,7 @@ impl AutoCall {
                     end_ms,
                     ..
                 },
-            ) => {
+            ) if self.automatic => {
                 out.push(Event::CallStarted {
                     at_ms: 0,
                     agent: None,
@@ -81,7 +145,7 @@ impl AutoCall {
                 },
                 Event::Tick { at_ms },
             ) => {
-                if at_ms.saturating_sub(last_speech) >= self.quiet_ms {
+                if self.automatic && at_ms.saturating_sub(last_speech) >= self.quiet_ms {
                     out.push(Event::CallEnded {
                         at_ms: at_ms.saturating_sub(origin),
                         reason: None,
@@ -155,6 +219,40 @@ fn rebase(event: &Event, origin: Ms) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_agent_starts_and_ends_a_call_at_the_next_capture_event() {
+        let mut auto = AutoCall::manual();
+        // Customer speech starts nothing without the agent.
+        assert!(run(&mut auto, &[voice(Speaker::Customer, 500, 900)]).is_empty());
+        auto.start_now();
+        let call = run(
+            &mut auto,
+            &[
+                Event::Tick { at_ms: 1_000 },
+                voice(Speaker::Customer, 1_200, 2_000),
+                Event::Tick { at_ms: 60_000 },
+            ],
+        );
+        assert!(matches!(call[0], Event::CallStarted { at_ms: 0, .. }));
+        assert_eq!(call[1], Event::Tick { at_ms: 0 });
+        assert_eq!(call[2], voice(Speaker::Customer, 200, 1_000));
+        // No quiet end when the agent runs the call.
+        assert_eq!(call[3], Event::Tick { at_ms: 59_000 });
+        auto.end_now();
+        let end = run(&mut auto, &[voice(Speaker::Agent, 60_100, 61_000)]);
+        assert_eq!(
+            end,
+            [
+                voice(Speaker::Agent, 59_100, 60_000),
+                Event::CallEnded {
+                    at_ms: 60_000,
+                    reason: None
+                }
+            ]
+        );
+        assert!(!auto.in_call());
+    }
 
     fn voice(speaker: Speaker, start_ms: Ms, end_ms: Ms) -> Event {
         Event::VoiceActivity {

@@ -47,10 +47,13 @@ pub struct CaptureConfig {
     pub mic: Option<String>,
     /// The call audio; default: the first monitor or loopback input.
     pub call: Option<String>,
+    /// Start with whichever side can be opened when the other cannot (missing, unplugged),
+    /// instead of failing; what could not be opened is in [`Capture::missing`].
+    pub partial: bool,
 }
 
 /// An input the audio system offers.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputDevice {
     /// What the audio system calls it (PulseAudio: the source name, e.g. `softphone.monitor`).
     pub id: String,
@@ -156,15 +159,36 @@ pub fn pick<'a>(
     }
 }
 
+/// Attempts at connecting to a PulseAudio server that is there before falling back to ALSA:
+/// cpal gives the handshake 2 s, which a loaded machine can miss.
+const PULSE_TRIES: u32 = 3;
+
 /// cpal's default host: PulseAudio when a pulse server is reachable, else ALSA.
 pub struct CpalBackend {
     host: cpal::Host,
+    /// Why the pulse server that is there could not be used (the host is then ALSA).
+    pulse_error: Option<String>,
 }
 
 impl CpalBackend {
     pub fn new() -> CpalBackend {
+        let mut pulse_error = None;
+        if cpal::available_hosts().contains(&cpal::HostId::PulseAudio) {
+            for _ in 0..PULSE_TRIES {
+                match cpal::host_from_id(cpal::HostId::PulseAudio) {
+                    Ok(host) => {
+                        return CpalBackend {
+                            host,
+                            pulse_error: None,
+                        }
+                    }
+                    Err(e) => pulse_error = Some(e.to_string()),
+                }
+            }
+        }
         CpalBackend {
             host: cpal::default_host(),
+            pulse_error,
         }
     }
 
@@ -218,7 +242,13 @@ fn is_monitor(id: &str, name: &str) -> bool {
 
 impl AudioBackend for CpalBackend {
     fn host(&self) -> String {
-        self.host.id().name().to_string()
+        match &self.pulse_error {
+            None => self.host.id().name().to_string(),
+            Some(e) => format!(
+                "{} (PulseAudio is there but refused: {e})",
+                self.host.id().name()
+            ),
+        }
     }
 
     fn inputs(&self) -> Result<Vec<InputDevice>, CaptureError> {
@@ -257,12 +287,17 @@ pub struct Capture {
     stop: SyncSender<SyncSender<()>>,
     thread: JoinHandle<()>,
     analysis: LiveAudio,
-    /// The devices in use: microphone, call audio.
-    pub devices: [InputDevice; 2],
+    /// The devices in use, by side (microphone first).
+    pub devices: Vec<(Speaker, InputDevice)>,
+    /// With [`CaptureConfig::partial`]: why a side could not be opened.
+    pub missing: Vec<(Speaker, CaptureError)>,
+    /// Each side's level meter (see [`live::ChannelInput::peak_meter`]).
+    pub meters: Vec<(Speaker, Arc<std::sync::atomic::AtomicU32>)>,
     pub host: String,
 }
 
-type Ready = Result<(String, [InputDevice; 2], Vec<live::ChannelInput>), CaptureError>;
+type Ready = Result<(String, Sides, Vec<live::ChannelInput>), CaptureError>;
+type Sides = (Vec<(Speaker, InputDevice)>, Vec<(Speaker, CaptureError)>);
 
 impl Capture {
     /// Starts both inputs with cpal's default host.
@@ -301,10 +336,10 @@ impl Capture {
                     Err(e) => (Vec::new(), Err(e)),
                 };
                 let watched = match &ready {
-                    Ok((_, devices, inputs)) => devices
+                    Ok((_, (devices, _), inputs)) => devices
                         .iter()
                         .zip(inputs)
-                        .map(|(d, i)| (d.id.clone(), i.gone_flag()))
+                        .map(|((_, d), i)| (d.id.clone(), i.gone_flag()))
                         .collect(),
                     Err(_) => Vec::new(),
                 };
@@ -331,7 +366,13 @@ impl Capture {
                 device: "capture thread".into(),
                 reason: e.to_string(),
             })?;
-        let (host, devices, inputs) = ready_rx.recv().map_err(|_| CaptureError::NoAck)??;
+        let (host, (devices, missing), inputs) =
+            ready_rx.recv().map_err(|_| CaptureError::NoAck)??;
+        let meters = devices
+            .iter()
+            .zip(&inputs)
+            .map(|((side, _), input)| (*side, input.peak_meter()))
+            .collect();
         let analysis = LiveAudio::start_with(inputs, outlets)?;
         Ok(Capture {
             device_errors,
@@ -339,6 +380,8 @@ impl Capture {
             thread,
             analysis,
             devices,
+            missing,
+            meters,
             host,
         })
     }
@@ -356,12 +399,7 @@ impl Capture {
     }
 }
 
-type Opened = (
-    Vec<OpenStream>,
-    String,
-    [InputDevice; 2],
-    Vec<live::ChannelInput>,
-);
+type Opened = (Vec<OpenStream>, String, Sides, Vec<live::ChannelInput>);
 
 fn open_pair(
     backend: &dyn AudioBackend,
@@ -369,16 +407,33 @@ fn open_pair(
     errors: &Arc<AtomicU64>,
 ) -> Result<Opened, CaptureError> {
     let devices = backend.inputs()?;
-    let mic = pick(&devices, config.mic.as_deref(), Speaker::Agent)?.clone();
-    let call = pick(&devices, config.call.as_deref(), Speaker::Customer)?.clone();
     let mut streams = Vec::with_capacity(2);
     let mut inputs = Vec::with_capacity(2);
-    for (device, speaker) in [(&mic, Speaker::Agent), (&call, Speaker::Customer)] {
-        let (stream, input) = backend.open(device, speaker, errors.clone())?;
-        streams.push(stream);
-        inputs.push(input);
+    let mut opened = Vec::with_capacity(2);
+    let mut missing = Vec::new();
+    for (wanted, speaker) in [
+        (config.mic.as_deref(), Speaker::Agent),
+        (config.call.as_deref(), Speaker::Customer),
+    ] {
+        let tried = pick(&devices, wanted, speaker).and_then(|device| {
+            let (stream, input) = backend.open(device, speaker, errors.clone())?;
+            Ok((device.clone(), stream, input))
+        });
+        match tried {
+            Ok((device, stream, input)) => {
+                streams.push(stream);
+                inputs.push(input);
+                opened.push((speaker, device));
+            }
+            Err(e) if config.partial => missing.push((speaker, e)),
+            Err(e) => return Err(e),
+        }
     }
-    Ok((streams, backend.host(), [mic, call], inputs))
+    if opened.is_empty() && !missing.is_empty() {
+        // Nothing to capture: the first side's reason is the one to tell.
+        return Err(missing.swap_remove(0).1);
+    }
+    Ok((streams, backend.host(), (opened, missing), inputs))
 }
 
 fn open(
@@ -453,6 +508,67 @@ mod tests {
             monitor: is_monitor(id, name),
             default,
         }
+    }
+
+    /// Two inputs that open without a device behind them.
+    struct Listed;
+
+    impl AudioBackend for Listed {
+        fn host(&self) -> String {
+            "test".into()
+        }
+        fn inputs(&self) -> Result<Vec<InputDevice>, CaptureError> {
+            Ok(vec![
+                dev("softphone.monitor", "Monitor of Softphone", false),
+                dev("virtmic", "Virtual Mic", true),
+            ])
+        }
+        fn open(
+            &self,
+            _device: &InputDevice,
+            speaker: Speaker,
+            _errors: Arc<AtomicU64>,
+        ) -> Result<(OpenStream, live::ChannelInput), CaptureError> {
+            let (_feed, input) = live::channel(speaker, 16_000);
+            Ok((Box::new(()), input))
+        }
+    }
+
+    fn quiet() -> Outlets {
+        Outlets {
+            events: Box::new(|_| {}),
+            notices: Box::new(|_| {}),
+            ticks: false,
+            stall_after: live::STALL_AFTER,
+            align: true,
+        }
+    }
+
+    #[test]
+    fn a_missing_side_is_reported_and_the_other_captured_when_partial() {
+        let config = CaptureConfig {
+            mic: Some("headset".into()),
+            call: Some("softphone".into()),
+            partial: true,
+        };
+        let capture = Capture::start_with(&config, quiet(), || Ok(Box::new(Listed))).unwrap();
+        let sides: Vec<Speaker> = capture.devices.iter().map(|(s, _)| *s).collect();
+        assert_eq!(sides, [Speaker::Customer]);
+        assert_eq!(capture.meters.len(), 1);
+        match capture.missing.as_slice() {
+            [(Speaker::Agent, e)] => assert!(e.to_string().contains("\"headset\""), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        capture.stop().unwrap();
+        // Not partial (the command line): the missing side is the error.
+        let strict = CaptureConfig {
+            partial: false,
+            ..config
+        };
+        let err = Capture::start_with(&strict, quiet(), || Ok(Box::new(Listed)))
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("microphone"), "{err}");
     }
 
     #[test]

@@ -7,13 +7,14 @@
 //! so silence is coached from the audio itself, and it notices a channel that stops delivering
 //! samples (a device unplugged or unloaded): the call goes on with what remains.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::analyzer::ChannelAnalyzer;
+use super::bleed::{Bleed, BleedGuard};
 use crate::engine::{Event, Speaker};
 
 /// Seconds of audio a ring holds: the analysis thread may stall this long before samples drop.
@@ -31,6 +32,7 @@ const DRAIN_BLOCK: usize = 4096;
 pub struct ChannelFeed {
     producer: rtrb::Producer<f32>,
     overruns: Arc<AtomicU64>,
+    peak: Arc<AtomicU32>,
 }
 
 /// The analysis end of one channel.
@@ -41,9 +43,15 @@ pub struct ChannelInput {
     /// Set when the device is known to be gone: what still arrives is not its audio (PulseAudio
     /// moves a stream whose source vanished to the default source) and is thrown away.
     gone: Arc<AtomicBool>,
+    peak: Arc<AtomicU32>,
 }
 
 impl ChannelInput {
+    /// The channel's level meter: the peak sample (f32 bits) since it was last taken.
+    pub fn peak_meter(&self) -> Arc<AtomicU32> {
+        self.peak.clone()
+    }
+
     /// The flag that marks this channel's device gone (see [`ChannelInput`]).
     pub fn gone_flag(&self) -> Arc<AtomicBool> {
         self.gone.clone()
@@ -55,16 +63,19 @@ pub fn channel(speaker: Speaker, sample_rate: u32) -> (ChannelFeed, ChannelInput
     let capacity = (sample_rate * RING_SECONDS).max(1) as usize;
     let (producer, consumer) = rtrb::RingBuffer::new(capacity);
     let overruns = Arc::new(AtomicU64::new(0));
+    let peak = Arc::new(AtomicU32::new(0));
     (
         ChannelFeed {
             producer,
             overruns: overruns.clone(),
+            peak: peak.clone(),
         },
         ChannelInput {
             analyzer: ChannelAnalyzer::new(speaker, sample_rate),
             consumer,
             overruns,
             gone: Arc::new(AtomicBool::new(false)),
+            peak,
         },
     )
 }
@@ -87,10 +98,16 @@ impl ChannelFeed {
         }
         if let Ok(chunk) = self.producer.write_chunk_uninit(room) {
             let scale = 1.0 / channels as f32;
-            let mono = data
-                .chunks_exact(channels)
-                .map(|frame| frame.iter().map(|s| to_f32(*s)).sum::<f32>() * scale);
+            let mut peak = 0.0f32;
+            let mono = data.chunks_exact(channels).map(|frame| {
+                let v = frame.iter().map(|s| to_f32(*s)).sum::<f32>() * scale;
+                peak = peak.max(v.abs());
+                v
+            });
             chunk.fill_from_iter(mono);
+            // Non-negative floats order like their bits; NaN never gets past `max`.
+            self.peak
+                .fetch_max(peak.min(1.0).to_bits(), Ordering::Relaxed);
         }
     }
 
@@ -120,12 +137,15 @@ pub struct LiveReport {
 }
 
 /// Something about the channels a person should know; sent as it happens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Notice {
     /// The channel delivered nothing for [`STALL_AFTER`]; the other one carries on.
     Stalled(Speaker),
     /// Samples arrive again.
     Resumed(Speaker),
+    /// The microphone hears the call audio (the agent is on speakers): the echo is not
+    /// counted as agent speech. Sent once, when first seen.
+    Bleed(Bleed),
 }
 
 /// Follows the channels beside their analyzers (speech-to-text: `crate::sources::stt::LiveWords`).
@@ -262,9 +282,13 @@ fn analysis(
         })
         .collect();
     let mut last_tick = 0u64;
+    let mut bleed = bleed_pair(&mut inputs);
     loop {
         let before = report.samples;
         drain(&mut inputs, &mut block, &mut events, &mut report, &mut tap);
+        if let Some(found) = review_bleed(&mut bleed, &inputs, &mut events) {
+            notices(Notice::Bleed(found));
+        }
         report.events += events.len() as u64;
         send(&mut events, &mut sink, &mut tap);
         if let Some(t) = tap.as_mut() {
@@ -310,6 +334,7 @@ fn analysis(
                     &mut report,
                     &mut sink,
                     &mut tap,
+                    &mut bleed,
                 );
                 // The caller may have given up waiting; the report is then nobody's.
                 match ack.send(report) {
@@ -324,6 +349,7 @@ fn analysis(
                     &mut report,
                     &mut sink,
                     &mut tap,
+                    &mut bleed,
                 );
                 return;
             }
@@ -388,6 +414,7 @@ fn finish(
     report: &mut LiveReport,
     sink: &mut Box<dyn FnMut(Event) + Send>,
     tap: &mut Option<Box<dyn Tap>>,
+    bleed: &mut Option<(usize, usize, BleedGuard)>,
 ) {
     drain(inputs, block, events, report, tap);
     for input in inputs.iter_mut() {
@@ -395,9 +422,32 @@ fn finish(
         report.overruns += input.overruns.load(Ordering::Relaxed);
         report.position_ms = report.position_ms.max(input.analyzer.position_ms());
     }
+    // Found this late, the bleed is only in the agent spurts dropped.
+    review_bleed(bleed, inputs, events);
     report.events += events.len() as u64;
     send(events, sink, tap);
     if let Some(t) = tap.as_mut() {
         t.finish();
     }
+}
+
+/// With a microphone and a call channel, the guard that drops the call's echo from the
+/// microphone (indices of the two inputs, guard).
+fn bleed_pair(inputs: &mut [ChannelInput]) -> Option<(usize, usize, BleedGuard)> {
+    let find = |s: Speaker| inputs.iter().position(|i| i.analyzer.speaker() == s);
+    let (mic, call) = (find(Speaker::Agent)?, find(Speaker::Customer)?);
+    for input in inputs.iter_mut() {
+        input.analyzer.keep_envelope();
+    }
+    Some((mic, call, BleedGuard::new()))
+}
+
+fn review_bleed(
+    bleed: &mut Option<(usize, usize, BleedGuard)>,
+    inputs: &[ChannelInput],
+    events: &mut Vec<Event>,
+) -> Option<Bleed> {
+    let (mic, call, guard) = bleed.as_mut()?;
+    let (mic, call) = (inputs.get(*mic)?, inputs.get(*call)?);
+    guard.review(&mic.analyzer, &call.analyzer, events)
 }

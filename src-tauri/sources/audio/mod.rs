@@ -8,6 +8,7 @@
 
 mod analyzer;
 pub mod autocall;
+pub mod bleed;
 pub mod capture;
 pub mod live;
 pub mod rate;

@@ -65,6 +65,10 @@ impl Segmenter {
         }
     }
 
+    pub fn ms_per_frame(&self) -> f64 {
+        self.ms_per_frame
+    }
+
     /// Feeds one frame; returns a spurt when this frame closes one.
     pub fn push(&mut self, info: FrameInfo) -> Option<Spurt> {
         let index = self.frame;

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::analyzer::ChannelAnalyzer;
+use super::bleed::BleedGuard;
 use super::AudioError;
 use crate::engine::{Event, Speaker};
 
@@ -64,13 +65,19 @@ pub fn analyze_stereo(path: &Path) -> Result<(Vec<Event>, u64), AudioError> {
     let rate = reader.spec().sample_rate;
     let mut agent = ChannelAnalyzer::new(Speaker::Agent, rate);
     let mut customer = ChannelAnalyzer::new(Speaker::Customer, rate);
+    // A recording made on speakers has the customer's echo on the agent's side too.
+    agent.keep_envelope();
+    customer.keep_envelope();
+    let mut bleed = BleedGuard::new();
     let mut events = Vec::new();
     stereo_blocks(path, reader, |left, right| {
         agent.push(left, &mut events);
         customer.push(right, &mut events);
+        bleed.review(&agent, &customer, &mut events);
     })?;
     agent.finish(&mut events);
     customer.finish(&mut events);
+    bleed.review(&agent, &customer, &mut events);
     Ok((events, agent.position_ms().max(customer.position_ms())))
 }
 

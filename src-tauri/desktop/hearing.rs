@@ -19,8 +19,11 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Event, Ms, Speaker};
 use crate::sources::audio::autocall::AutoCall;
 use crate::sources::audio::capture::{Capture, CaptureConfig, CaptureError};
-use crate::sources::audio::live::{LiveReport, Notice, Outlets, STALL_AFTER};
+use crate::sources::audio::live::{LiveReport, Notice, Outlets, Tap, STALL_AFTER};
 use crate::sources::ingest::{EventLink, Submission, SubmitError};
+use crate::sources::stt::{
+    LiveWords, ModelChoice, WhisperOptions, WordsOut, WordsSink, NO_MODEL,
+};
 use crate::sources::SourceKind;
 
 /// Speech heard on a side this recently lights its "hears speech" mark in the meters.
@@ -45,6 +48,8 @@ pub struct HearingConfig {
     /// Calls start and end by themselves from the audio.
     pub auto_call: bool,
     pub quiet_end_ms: Ms,
+    /// The speech-to-text model for captured calls; None: words off (pacing only).
+    pub words: Option<ModelChoice>,
 }
 
 impl HearingConfig {
@@ -184,14 +189,24 @@ pub enum HearError {
     NotConfigured,
 }
 
+/// What capture tells the agent: the devices' notices, and the words' (lagging, caught up,
+/// the recognizer failed, no model installed).
+#[derive(Debug)]
+pub enum Heard {
+    Capture(Notice),
+    Words(String),
+}
+
 /// Where capture's notices go (the session's channel).
-pub type NoticeSink = Arc<dyn Fn(Notice) + Send + Sync>;
+pub type NoticeSink = Arc<dyn Fn(Heard) + Send + Sync>;
 
 struct Running {
     capture: Capture,
     mode: Mode,
     /// The call finder, when calls start by themselves.
     gate: Option<Arc<Mutex<AutoCall>>>,
+    /// Speech-to-text on both sides, when a model is installed and words are on.
+    words: Option<LiveWords>,
 }
 
 /// Capture, owned by the session.
@@ -370,6 +385,12 @@ impl Hearing {
             .capture
             .stop()
             .map_err(|e| format!("audio capture did not stop cleanly: {e}"))?;
+        // Every queued final reaches the call before it ends.
+        if let Some(words) = running.words {
+            if let Err(e) = words.finish() {
+                (self.notices)(Heard::Words(format!("speech-to-text stopped badly: {e}")));
+            }
+        }
         if let Some(gate) = running.gate {
             let mut ends = Vec::new();
             lock(&gate).finish(report.position_ms, &mut ends);
@@ -387,14 +408,13 @@ impl Hearing {
     ) -> Result<Vec<String>, HearError> {
         let epoch = Instant::now();
         let heard = [Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))];
-        let outlets = outlets(
-            mode,
-            &self.link,
-            gate.clone(),
-            heard.clone(),
-            epoch,
-            self.notices.clone(),
-        );
+        let route = router(mode, &self.link, gate.clone());
+        let (words, tap) = match self.words(mode, route.clone()) {
+            Some(s) => (Some(s.words), Some(Box::new(s.tap) as Box<dyn Tap>)),
+            None => (None, None),
+        };
+        let mut outlets = outlets(route, heard.clone(), epoch, self.notices.clone());
+        outlets.tap = tap;
         let capture = Capture::start(&self.config.capture_config(), outlets)?;
         let missing = capture
             .missing
@@ -423,8 +443,46 @@ impl Hearing {
             capture,
             mode,
             gate,
+            words,
         });
         Ok(missing)
+    }
+
+    /// Both sides' recognizers for a call (not for the Settings test), or None: words off, no
+    /// model installed (said once), or the model failed to load (said, the call goes on with
+    /// pacing).
+    fn words(
+        &self,
+        mode: Mode,
+        route: Arc<dyn Fn(Event) + Send + Sync>,
+    ) -> Option<crate::sources::stt::Started> {
+        let choice = self.config.words.as_ref()?;
+        if mode == Mode::Test {
+            return None;
+        }
+        let notices = self.notices.clone();
+        let sink: WordsSink = Arc::new(move |out: WordsOut| match out {
+            WordsOut::Words(event) => route(event),
+            other => {
+                if let Some(message) = other.message() {
+                    notices(Heard::Words(message));
+                }
+            }
+        });
+        match LiveWords::for_choice(Some(choice), WhisperOptions::default(), sink) {
+            Ok(Some(started)) => Some(started),
+            Ok(None) => {
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| (self.notices)(Heard::Words(NO_MODEL.to_string())));
+                None
+            }
+            Err(e) => {
+                (self.notices)(Heard::Words(format!(
+                    "speech-to-text could not start ({e}); coaching on pacing only"
+                )));
+                None
+            }
+        }
     }
 
     /// The call the runtime has from capture ended (by itself or by the agent): a capture
@@ -448,39 +506,48 @@ pub enum StartedCall {
     Failed { reason: String },
 }
 
-/// Everything the capture's analysis thread sends out. The one place that says what capture
-/// feeds: a live transcriber (speech-to-text) goes in here, beside the voice events.
-fn outlets(
+/// Where capture's events (from the analysis thread) and words (from the recognizers) go:
+/// nowhere in the Settings test, through the call finder when calls start by themselves, else
+/// straight to the call runtime.
+fn router(
     mode: Mode,
     link: &EventLink,
     gate: Option<Arc<Mutex<AutoCall>>>,
+) -> Arc<dyn Fn(Event) + Send + Sync> {
+    let link = link.clone();
+    Arc::new(move |event: Event| match (&gate, mode) {
+        (_, Mode::Test) => {}
+        (Some(gate), _) => {
+            let mut found = Vec::new();
+            lock(gate).push(&event, &mut found);
+            for e in found {
+                deliver(&link, e);
+            }
+        }
+        (None, _) => deliver(&link, event),
+    })
+}
+
+/// Everything the capture's analysis thread sends out (the words' tap is added beside it).
+fn outlets(
+    route: Arc<dyn Fn(Event) + Send + Sync>,
     heard: [Arc<AtomicU64>; 2],
     epoch: Instant,
     notices: NoticeSink,
 ) -> Outlets {
-    let link = link.clone();
-    let mut found = Vec::new();
     Outlets {
         events: Box::new(move |event: Event| {
             if let Event::VoiceActivity { speaker, .. } = &event {
                 let now = (epoch.elapsed().as_millis() as u64).max(1);
                 heard[index(*speaker)].store(now, Ordering::Relaxed);
             }
-            match (&gate, mode) {
-                (_, Mode::Test) => {}
-                (Some(gate), _) => {
-                    lock(gate).push(&event, &mut found);
-                    for e in found.drain(..) {
-                        deliver(&link, e);
-                    }
-                }
-                (None, _) => deliver(&link, event),
-            }
+            route(event)
         }),
-        notices: Box::new(move |n| notices(n)),
+        notices: Box::new(move |n| notices(Heard::Capture(n))),
         ticks: true,
         stall_after: STALL_AFTER,
         align: true,
+        tap: None,
     }
 }
 
@@ -508,7 +575,11 @@ fn lock(gate: &Mutex<AutoCall>) -> std::sync::MutexGuard<'_, AutoCall> {
 /// Voice and ticks may be dropped when the queue is full (counted); a call's start and end
 /// are retried for a moment, since without them the rest is refused.
 fn deliver(link: &EventLink, event: Event) {
-    let must = matches!(event, Event::CallStarted { .. } | Event::CallEnded { .. });
+    let must = match &event {
+        Event::CallStarted { .. } | Event::CallEnded { .. } => true,
+        Event::Utterance(u) => u.is_final,
+        _ => false,
+    };
     if !must {
         // A full queue is counted in the link's stats.
         match link.try_submit(Submission::new(SourceKind::Capture, event)) {

@@ -108,7 +108,7 @@ enum Msg {
     Replayed(u64, Option<Event>),
     Snapshot(oneshot::Sender<OverlayState>),
     /// From the capture thread: a side stopped or came back, the setup bleeds.
-    Heard(Notice),
+    Heard(hearing::Heard),
 }
 
 /// A cloneable handle the commands and hotkeys use.
@@ -663,7 +663,14 @@ impl Session {
     }
 
     /// A notice from the capture thread.
-    fn heard(&mut self, notice: Notice) {
+    fn heard(&mut self, heard: hearing::Heard) {
+        let notice = match heard {
+            hearing::Heard::Capture(notice) => notice,
+            hearing::Heard::Words(message) => {
+                self.notice = Some(message);
+                return;
+            }
+        };
         self.notice = Some(match notice {
             Notice::Stalled(side) => format!(
                 "the {} stopped delivering audio (device gone?); the call goes on with the other side",

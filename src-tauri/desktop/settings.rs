@@ -251,6 +251,7 @@ impl Settings {
             call: self.call_audio.trim().to_string(),
             auto_call: self.auto_call,
             quiet_end_ms: self.quiet_end_s * 1000,
+            words: self.stt_choice(),
         }
     }
 

@@ -192,6 +192,7 @@ fn main() {
             ticks: true,
             stall_after: STALL_AFTER,
             align: true,
+            tap: None,
         };
         let config = CaptureConfig {
             mic: Some(real.as_ref().map_or("mic".into(), |r| r.0.clone())),

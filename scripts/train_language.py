@@ -356,7 +356,7 @@ def intent(parley):
     esc = np.isin(y, [2, 3, 4])
     best_kind = oof[:, 2:5].max(1)
     all_rows = np.ones(len(y), bool)
-    esc_th = pick_threshold(best_kind, esc, all_rows, 0.9)
+    esc_th = pick_threshold(best_kind, esc, all_rows, 0.95)
     hot_th = pick_threshold(oof[:, 5], y == 5, all_rows, 0.95)
     m = fit(x, y, w, c)
     dims = emb.shape[1]

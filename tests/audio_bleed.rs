@@ -82,6 +82,7 @@ fn live_capture_reports_the_bleed_once_and_drops_the_echo() {
         ticks: false,
         stall_after: STALL_AFTER,
         align: false,
+        tap: None,
     };
     let audio = LiveAudio::start_with(vec![mic_in, call_in], outlets).unwrap();
     // 20 ms device blocks, the microphone's and the call's delivered one after the other.

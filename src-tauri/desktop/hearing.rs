@@ -21,9 +21,7 @@ use crate::sources::audio::autocall::AutoCall;
 use crate::sources::audio::capture::{Capture, CaptureConfig, CaptureError};
 use crate::sources::audio::live::{LiveReport, Notice, Outlets, Tap, STALL_AFTER};
 use crate::sources::ingest::{EventLink, Submission, SubmitError};
-use crate::sources::stt::{
-    LiveWords, ModelChoice, WhisperOptions, WordsOut, WordsSink, NO_MODEL,
-};
+use crate::sources::stt::{LiveWords, ModelChoice, WhisperOptions, WordsOut, WordsSink, NO_MODEL};
 use crate::sources::SourceKind;
 
 /// Speech heard on a side this recently lights its "hears speech" mark in the meters.

@@ -541,6 +541,7 @@ mod tests {
             ticks: false,
             stall_after: live::STALL_AFTER,
             align: true,
+            tap: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! and the concern the agent should restate.
 
 use super::language::intent::INTENT_CLASSES;
+use super::language::text::words;
 use super::language::understanding::cue_of;
 use super::language::AbuseVerdict;
 use super::nudges::Candidate;
@@ -54,7 +55,7 @@ impl Engine {
             (Some(m), Some(e)) => m.boundary(&u.text, e, &rules).verdict,
             _ => rules,
         };
-        match verdict {
+        match &verdict {
             AbuseVerdict::Abuse { cue, .. } => {
                 self.climb_ladder(at, format!("\"{cue}\" at {when}"), candidates);
             }
@@ -69,7 +70,24 @@ impl Engine {
         let rule = self.compiled.intent.check(w);
         let (escalation, hot_button) = match (&self.compiled.understanding, &embedding) {
             (Some(m), Some(e)) => {
-                let reading = m.intent(e, &rule, w.len());
+                let mut reading = m.intent(e, &rule, w.len());
+                // A complaint that ends "I want your manager, now." reads as the complaint: the
+                // sentence with the phrase in it is asked on its own.
+                if reading.look_alike && rule.escalation.is_some() {
+                    if let Some((sentence, alone)) = sentences(&u.text)
+                        .into_iter()
+                        .map(|s| (s, words(s)))
+                        .find(|(s, sw)| {
+                            *s != u.text.trim()
+                                && self.compiled.intent.check(sw).escalation.is_some()
+                        })
+                    {
+                        if let Some(se) = m.embed(sentence) {
+                            let sr = self.compiled.intent.check(&alone);
+                            reading = m.intent(&se, &sr, alone.len());
+                        }
+                    }
+                }
                 let kinds = &self.playbook.escalation;
                 let heard = reading.escalation.and_then(|(id, _)| {
                     let i = kinds.iter().position(|k| k.id == id)?;
@@ -79,16 +97,18 @@ impl Engine {
                     };
                     Some((i, phrase))
                 });
-                // A team's own escalation kind, which the head has no class for, stays with the
-                // phrase rules.
-                let own_kind = rule
-                    .escalation
-                    .clone()
-                    .filter(|(i, _)| !INTENT_CLASSES.contains(&kinds[*i].id.as_str()));
-                let hot = reading
-                    .hot_button
+                // A phrase the rules heard stands unless the head takes the line for a look-alike:
+                // a long complaint that ends "I want your manager" reads as the complaint. A
+                // team's own escalation kind, which the head has no class for, stays with the
+                // rules too.
+                let ruled = rule.escalation.clone().filter(|(i, _)| {
+                    !reading.look_alike || !INTENT_CLASSES.contains(&kinds[*i].id.as_str())
+                });
+                // Abuse climbs the ladder; a hot-button nudge beside it is noise.
+                let abusive = matches!(verdict, AbuseVerdict::Abuse { .. });
+                let hot = (reading.hot_button && !abusive)
                     .then(|| rule.hot_button.clone().unwrap_or_else(|| cue_of(&u.text)));
-                (heard.or(own_kind), hot)
+                (heard.or(ruled), hot)
             }
             _ => (rule.escalation.clone(), rule.hot_button.clone()),
         };
@@ -116,6 +136,14 @@ impl Engine {
             ));
         }
     }
+}
+
+/// The sentences of a written line (speech-to-text gives one).
+fn sentences(text: &str) -> Vec<&str> {
+    text.split_inclusive(['.', '!', '?'])
+        .map(str::trim)
+        .filter(|s| s.chars().any(char::is_alphanumeric))
+        .collect()
 }
 
 fn one_line(text: &str) -> String {

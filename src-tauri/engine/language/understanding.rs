@@ -46,6 +46,9 @@ pub struct Understanding {
 pub struct IntentReading {
     /// The escalation kind (a playbook escalation id) and its probability, when it clears the bar.
     pub escalation: Option<(&'static str, f32)>,
+    /// The most likely class is a look-alike ("my manager asked me to call"): a phrase the rules
+    /// heard asks for nothing.
+    pub look_alike: bool,
     pub hot_button: bool,
 }
 
@@ -162,8 +165,17 @@ impl Understanding {
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .filter(|(_, p)| *p >= head.escalation_threshold)
             .and_then(|(k, p)| INTENT_CLASSES.iter().find(|c| **c == k).map(|c| (*c, p)));
+        let top = p
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i);
         IntentReading {
             escalation,
+            look_alike: top
+                .and_then(|i| head.model.classes.get(i))
+                .map(String::as_str)
+                == Some("not_escalation"),
             hot_button: class("hot_button") >= head.hot_button_threshold,
         }
     }

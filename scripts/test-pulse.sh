@@ -5,8 +5,7 @@
 # `parley serve --capture` listens; then the coaching and the saved session are checked
 # (tests/pulse/check.py). A second run starts and ends the call automatically from the audio; a
 # third unloads the softphone device mid-call: the call must go on with the microphone and still
-# be saved. A fourth puts the agent on speakers (the customer's voice leaks into the microphone):
-# the echo must not count as the agent's speech, and the bleed is reported. A fifth speaks a
+# be saved. A fourth speaks a
 # complaint, its restatement and an insult: with the installed Whisper model the words of both
 # sides reach the engine (paraphrase ticked, a boundary nudge) and the saved session has the
 # transcript (tests/pulse/check_words.py); SKIPPED without a model (scripts/install-models.sh
@@ -139,62 +138,20 @@ assert s["session"]["status"] == "complete", s["session"]
 assert customer, "the customer's speech before the device vanished is kept"
 assert len(agent) >= 2 and agent[-1]["start_ms"] > customer[-1]["end_ms"], "the microphone kept working"
 PY
-echo "== the agent on speakers: the customer's voice leaks into the microphone"
-# The softphone device is back (the last run unloaded it).
-pactl load-module module-null-sink sink_name=softphone sink_properties=device.description=Softphone >/dev/null
-# The microphone: the customer's side 150 ms late and 6 dB down (laptop speakers), and the agent's own words
-# from 20 s on (the answer after the dead air, not the interruption).
-python3 - "$work" <<'PY'
-import audioop, sys, wave
-work = sys.argv[1]
-def read(name):
-    with wave.open(f"{work}/{name}") as w:
-        return w.getframerate(), w.readframes(w.getnframes())
-rate, customer = read("customer.wav")
-_, agent = read("agent.wav")
-cut = int(20 * rate) * 2
-agent = bytes(cut) + agent[cut:]
-lag = int(0.15 * rate) * 2
-echo = bytes(lag) + audioop.mul(customer[: len(customer) - lag], 2, 0.5)
-with wave.open(f"{work}/speakers-mic.wav", "wb") as w:
-    w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate)
-    w.writeframes(audioop.add(agent, echo, 2))
-PY
-start_serve
-paplay --device=micfeed "$work/speakers-mic.wav" &
-agent_play=$!
-paplay --device=softphone "$work/customer.wav"
-wait "$agent_play"
-stop_serve
-if ! grep -q "the microphone hears the call audio" "$work/serve.err"; then
-  grep '"voice_activity"\|"nudge"' "$work/serve.jsonl" || true
-  echo "FAIL: the bleed was not reported"; exit 1
-fi
-"$bin" sessions show 4 --json >"$work/session-speakers.json"
-python3 - "$work/session-speakers.json" "$work/serve.jsonl" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-voice = [e["json"] for e in s["timeline"] if e["origin"] == "event" and e["json"].get("type") == "voice_activity"]
-printed = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
-nudges = [o["rule"] for o in printed if o.get("type") == "nudge"]
-agent = [v for v in voice if v["speaker"] == "agent"]
-print(f"on speakers: agent spurts at {[v['start_ms'] for v in agent]} ms, nudges {nudges}")
-assert "interruption" not in nudges, nudges
-assert agent and all(v["start_ms"] >= 19_000 for v in agent), agent
-PY
-
 echo "== words from both sides"
 if [[ -z "${PARLEY_STT_MODEL:-}" ]]; then
   echo "SKIPPED: no Whisper model installed (scripts/install-models.sh installs it)"
-  echo "live capture test: 4 passed, 0 failed, 1 skipped"
+  echo "live capture test: 3 passed, 0 failed, 1 skipped"
   exit 0
 fi
+# The softphone device is back (the last run unloaded it).
+pactl load-module module-null-sink sink_name=softphone sink_properties=device.description=Softphone >/dev/null
 start_serve
 paplay --device=micfeed "$work/words-agent.wav" &
 agent_play=$!
 paplay --device=softphone "$work/words-customer.wav"
 wait "$agent_play"
 stop_serve
-"$bin" sessions show 5 --json >"$work/session-words.json"
+"$bin" sessions show 4 --json >"$work/session-words.json"
 python3 tests/pulse/check_words.py "$work" "$work/session-words.json"
-echo "live capture test: 5 passed, 0 failed"
+echo "live capture test: 4 passed, 0 failed"

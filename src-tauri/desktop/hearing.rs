@@ -411,8 +411,7 @@ impl Hearing {
             Some(s) => (Some(s.words), Some(Box::new(s.tap) as Box<dyn Tap>)),
             None => (None, None),
         };
-        let mut outlets = outlets(route, heard.clone(), epoch, self.notices.clone());
-        outlets.tap = tap;
+        let outlets = outlets(route, tap, heard.clone(), epoch, self.notices.clone());
         let capture = Capture::start(&self.config.capture_config(), outlets)?;
         let missing = capture
             .missing
@@ -526,9 +525,10 @@ fn router(
     })
 }
 
-/// Everything the capture's analysis thread sends out (the words' tap is added beside it).
+/// Everything the capture's analysis thread sends out, the words' tap beside the events.
 fn outlets(
     route: Arc<dyn Fn(Event) + Send + Sync>,
+    tap: Option<Box<dyn Tap>>,
     heard: [Arc<AtomicU64>; 2],
     epoch: Instant,
     notices: NoticeSink,
@@ -545,7 +545,7 @@ fn outlets(
         ticks: true,
         stall_after: STALL_AFTER,
         align: true,
-        tap: None,
+        tap,
     }
 }
 

@@ -74,17 +74,18 @@ impl Engine {
                 // A complaint that ends "I want your manager, now." reads as the complaint: the
                 // sentence with the phrase in it is asked on its own.
                 if reading.look_alike && rule.escalation.is_some() {
-                    if let Some((sentence, alone)) = sentences(&u.text)
+                    let phrased = sentences(&u.text)
                         .into_iter()
-                        .map(|s| (s, words(s)))
-                        .find(|(s, sw)| {
-                            *s != u.text.trim()
-                                && self.compiled.intent.check(sw).escalation.is_some()
+                        .filter(|s| *s != u.text.trim())
+                        .map(|s| {
+                            let sw = words(s);
+                            let sr = self.compiled.intent.check(&sw);
+                            (s, sw.len(), sr)
                         })
-                    {
+                        .find(|(_, _, sr)| sr.escalation.is_some());
+                    if let Some((sentence, n, sr)) = phrased {
                         if let Some(se) = m.embed(sentence) {
-                            let sr = self.compiled.intent.check(&alone);
-                            reading = m.intent(&se, &sr, alone.len());
+                            reading = m.intent(&se, &sr, n);
                         }
                     }
                 }

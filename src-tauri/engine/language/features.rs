@@ -95,7 +95,7 @@ pub struct Grammar {
     reporting: PhraseSet,
 }
 
-fn flag(b: bool) -> f32 {
+pub(super) fn flag(b: bool) -> f32 {
     if b {
         1.0
     } else {

@@ -4,6 +4,7 @@
 //! head, which also hears "put someone more senior on" and "I'll see you in court" that no list
 //! holds.
 
+use super::features::flag;
 use super::phrases::{PhraseError, PhraseSet};
 use super::text::words;
 use crate::engine::playbook::Playbook;
@@ -92,14 +93,6 @@ impl IntentRules {
         }
         out.hot_button = self.hot_button.find_in_words(w).map(str::to_string);
         out
-    }
-}
-
-fn flag(b: bool) -> f32 {
-    if b {
-        1.0
-    } else {
-        0.0
     }
 }
 

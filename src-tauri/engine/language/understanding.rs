@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::abuse::{AbuseConfig, AbuseKind, AbuseVerdict};
 use super::features::{self, Grammar, PairInputs};
 use super::heads::{Heads, HeadsError};
-use super::intent::{self as intent_rules, RuleIntent, INTENT_CLASSES};
+use super::intent::{self as intent_rules, RuleIntent};
 use super::neighbours::ExampleBank;
 use super::paraphrase::{ParaphraseDetector, ParaphraseVerdict};
 use super::phrases::{PhraseError, PhraseSet};
@@ -163,8 +163,7 @@ impl Understanding {
             .into_iter()
             .map(|k| (k, class(k)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
-            .filter(|(_, p)| *p >= head.escalation_threshold)
-            .and_then(|(k, p)| INTENT_CLASSES.iter().find(|c| **c == k).map(|c| (*c, p)));
+            .filter(|(_, p)| *p >= head.escalation_threshold);
         let top = p
             .iter()
             .enumerate()

@@ -324,36 +324,27 @@ fn analysis(
                 sink(Event::Tick { at_ms });
             }
         }
-        match stop.recv_timeout(POLL) {
+        let ack = match stop.recv_timeout(POLL) {
             Err(RecvTimeoutError::Timeout) => continue,
-            Ok(ack) => {
-                finish(
-                    &mut inputs,
-                    &mut block,
-                    &mut events,
-                    &mut report,
-                    &mut sink,
-                    &mut tap,
-                    &mut bleed,
-                );
-                // The caller may have given up waiting; the report is then nobody's.
-                match ack.send(report) {
-                    Ok(()) | Err(_) => return,
-                }
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                finish(
-                    &mut inputs,
-                    &mut block,
-                    &mut events,
-                    &mut report,
-                    &mut sink,
-                    &mut tap,
-                    &mut bleed,
-                );
-                return;
+            Ok(ack) => Some(ack),
+            Err(RecvTimeoutError::Disconnected) => None,
+        };
+        finish(
+            &mut inputs,
+            &mut block,
+            &mut events,
+            &mut report,
+            &mut sink,
+            &mut tap,
+            &mut bleed,
+        );
+        // The caller may have given up waiting; the report is then nobody's.
+        if let Some(ack) = ack {
+            match ack.send(report) {
+                Ok(()) | Err(_) => {}
             }
         }
+        return;
     }
 }
 

@@ -157,6 +157,7 @@ fn synthetic(rng: &mut Lcg, i: u64, checklist: &[(String, String)]) -> ImportedC
         escalated: outcome == Outcome::Escalated,
         reset_suggested: false,
         agent_notes: vec![],
+        limits: None,
         actions: vec!["apologized at 00:40".into()],
     };
     ImportedCall {

@@ -12,7 +12,7 @@ use parley::desktop::review::{
 use parley::desktop::settings::Settings;
 use parley::desktop::team_review::TeamServer;
 use parley::engine::output::{Evidence, ItemStatus, NudgeRecord};
-use parley::engine::{CallState, Nudge, Pacing, Rule, Speaker};
+use parley::engine::{CallState, Nudge, Pacing, PacingLimits, Rule, Speaker};
 use parley::store::{
     ChecklistRow, FollowUpRow, Note, NoteVersion, NudgeRow, Page, SessionDetail, SessionFilter,
     SessionRow, Status, TimelineEntry,
@@ -266,6 +266,7 @@ fn samples() -> Vec<(&'static str, Value)> {
     };
     let server = TeamServer {
         server: Some("lena@db:5432/parley".into()),
+        sync: Some("alice@db:5432/parley".into()),
         kind: Some("lead".into()),
         error: None,
     };
@@ -278,8 +279,13 @@ fn samples() -> Vec<(&'static str, Value)> {
             nudges: vec![nudge_row.clone()],
             follow_ups: vec![follow.clone()],
             timeline: vec![entry.clone()],
+            pacing_limits: Some(PacingLimits {
+                talk_share_max: 0.6,
+                fast_wpm: 170.0,
+            }),
         },
         pacing: vec![sample.clone()],
+        pacing_from: "recorded".into(),
         limits: Some(limits.clone()),
         scorecard: card.clone(),
         team: Some(team_part.clone()),
@@ -309,6 +315,13 @@ fn samples() -> Vec<(&'static str, Value)> {
         ),
         ("ReviewDetail", j(serde_json::to_value(&detail))),
         ("Limits", j(serde_json::to_value(&limits))),
+        (
+            "PacingLimits",
+            j(serde_json::to_value(PacingLimits {
+                talk_share_max: 0.6,
+                fast_wpm: 170.0,
+            })),
+        ),
         ("TeamStats", j(serde_json::to_value(TeamStats::default()))),
         ("TeamPart", j(serde_json::to_value(&team_part))),
         ("Comment", j(serde_json::to_value(&comment))),

@@ -50,6 +50,10 @@ fn rig_with(inbox: Option<parley::sources::ingest::Inbox>) -> Rig {
 }
 
 fn rig_as(agent: &str, inbox: Option<parley::sources::ingest::Inbox>) -> Rig {
+    rig_on(Playbook::builtin(), agent, inbox)
+}
+
+fn rig_on(playbook: Playbook, agent: &str, inbox: Option<parley::sources::ingest::Inbox>) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("parley.db")).unwrap();
     let (latest, rx) = watch::channel(None);
@@ -60,7 +64,7 @@ fn rig_as(agent: &str, inbox: Option<parley::sources::ingest::Inbox>) -> Rig {
         saved: Mutex::default(),
     });
     let config = session::Config {
-        playbook: Arc::new(Playbook::builtin()),
+        playbook: Arc::new(playbook),
         agent: agent.into(),
         expanded: true,
         theme: "dark".into(),
@@ -169,6 +173,40 @@ async fn replay_shows_the_engines_nudges_in_order_and_drafts_a_note() {
     assert_eq!(note.body, "Edited by hand");
     assert_eq!(note.edited_by.as_deref(), Some("Test Agent"));
     assert_eq!(*rig.sink.saved.lock().unwrap(), vec![draft.session_id; 2]);
+}
+
+#[tokio::test]
+async fn the_review_draws_the_pacing_and_limits_the_agent_saw_not_todays_playbook() {
+    // The call is coached with a stricter rate limit than the playbook of the same name has
+    // later, when the lead reviews it.
+    let mut strict = Playbook::builtin();
+    strict.thresholds.fast_wpm = 140.0;
+    strict.thresholds.talk_share_max = 0.5;
+    let meters_then = Arc::new(strict.clone());
+    let mut rig = rig_on(strict, "Test Agent", None);
+    let path = sample("assets/samples/fast-talker.jsonl");
+    let end = replay_until_draft(&mut rig, &path, 50.0).await;
+    let id = end.draft.unwrap().session_id;
+
+    let today = Arc::new(Playbook::builtin());
+    assert_ne!(today.thresholds.fast_wpm, 140.0);
+    let r = parley::desktop::review::detail(&rig.store, id, today).unwrap();
+    let limits = r.limits.expect("recorded with the call");
+    assert_eq!((limits.fast_wpm, limits.talk_share_max), (140.0, 0.5));
+    assert_eq!(r.pacing_from, "recorded");
+    // The samples kept during the call are the meters a fresh run of that call gives, one per
+    // five seconds of call time; the list of moments carries none of them.
+    let stored = rig.store.show(id).unwrap();
+    assert_eq!(
+        r.pacing,
+        parley::desktop::review::pacing(&stored, meters_then)
+    );
+    assert!(r.pacing.len() >= 3, "{:?}", r.pacing);
+    assert!(r
+        .pacing
+        .windows(2)
+        .all(|w| w[1].at_ms >= w[0].at_ms + 5_000));
+    assert!(!r.detail.timeline.iter().any(|t| t.kind == "pacing"));
 }
 
 #[tokio::test]

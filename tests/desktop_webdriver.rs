@@ -355,6 +355,10 @@ fn run_team(d: &Driver, pg: &pg::Pg, lena: &str) {
     let msg = d.text("#team-msg").unwrap();
     assert!(msg.contains("lena@") && msg.contains("lead"), "{msg}");
     assert!(
+        msg.contains("reviewing only"),
+        "a lead's URL does not take over syncing: {msg}"
+    );
+    assert!(
         !msg.contains(&lena[lena.find(':').unwrap() + 3..]),
         "no password on screen"
     );

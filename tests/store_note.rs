@@ -114,6 +114,7 @@ fn summary() -> Summary {
         escalated: false,
         reset_suggested: true,
         agent_notes: vec!["customer prefers email".into()],
+        limits: None,
         actions: vec![
             "apologized at 01:10".into(),
             "offered a refund at 05:02".into(),

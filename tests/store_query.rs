@@ -65,6 +65,7 @@ fn summary(s: &Spec) -> Summary {
         escalated: false,
         reset_suggested: false,
         agent_notes: vec![],
+        limits: None,
         actions: vec![],
     }
 }

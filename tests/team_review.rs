@@ -128,6 +128,61 @@ fn the_agent_sees_the_leads_comments_and_overrides_in_their_own_review() {
     let limits = r.limits.expect("the call's playbook is the built-in one");
     assert_eq!(limits.fast_wpm, Playbook::builtin().thresholds.fast_wpm);
 
+    // A lead signs in at Alice's PC to review the team: the lead's credential is kept for
+    // reviewing only; Alice's calls still push with her own.
+    let shown = parley::desktop::team_review::connect(&lena).unwrap();
+    assert_eq!(shown.kind.as_deref(), Some("lead"));
+    assert!(
+        shown
+            .sync
+            .as_deref()
+            .is_some_and(|s| s.starts_with("alice@")),
+        "{shown:?}"
+    );
+    assert_eq!(
+        credentials::resolve(None).unwrap().unwrap().to_string(),
+        ServerUrl::parse(&alice).unwrap().to_string()
+    );
+    let team_page = parley::desktop::team_review::list(&SessionFilter::default()).unwrap();
+    let mut agents: Vec<&str> = team_page
+        .items
+        .iter()
+        .map(|r| r.session.agent.as_str())
+        .collect();
+    agents.sort();
+    assert_eq!(agents, ["alice", "bob"], "the lead's view of the team");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/fast-talker.jsonl");
+    let db = alice_db.to_str().unwrap();
+    parley(&[
+        "replay",
+        sample.to_str().unwrap(),
+        "--db",
+        db,
+        "--agent",
+        "alice",
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(["sync", "--db", db])
+        .env(credentials::FILE_ENV, &cred)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.starts_with("pushed 1 session(s)"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Alice saving her own URL again forgets the lead's: her review is her own calls again.
+    parley::desktop::team_review::connect(&alice).unwrap();
+    assert!(!cred.with_extension("review.url").exists());
+    let own = parley::desktop::team_review::list(&SessionFilter::default()).unwrap();
+    assert!(
+        own.items.iter().all(|r| r.session.agent == "alice"),
+        "{:?}",
+        own.items.len()
+    );
+    assert_eq!(own.items.len(), 2);
+
     // Without a saved server the local review still opens, with no server part.
     std::env::set_var(credentials::FILE_ENV, dir.path().join("none.url"));
     let r = parley::desktop::review::detail(&store, id, Arc::new(Playbook::builtin())).unwrap();

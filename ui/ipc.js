@@ -206,7 +206,9 @@
  * @property {NudgeRow[]} nudges
  * @property {FollowUpRow[]} follow_ups
  * @property {TimelineEntry[]} timeline
+ * @property {PacingLimits|null} pacing_limits the limits recorded with the call (its summary)
  * @property {PacingSample[]} pacing
+ * @property {string} pacing_from "recorded" (kept during the call) or "recomputed" (older calls)
  * @property {Limits|null} limits
  * @property {Scorecard} scorecard
  * @property {TeamPart|null} team
@@ -215,6 +217,12 @@
 /**
  * @typedef {Object} Limits
  * @property {string} playbook
+ * @property {number} talk_share_max
+ * @property {number} fast_wpm
+ */
+
+/**
+ * @typedef {Object} PacingLimits
  * @property {number} talk_share_max
  * @property {number} fast_wpm
  */
@@ -269,7 +277,8 @@
 
 /**
  * @typedef {Object} TeamServer
- * @property {string|null} server
+ * @property {string|null} server the credential the review reads with
+ * @property {string|null} sync this PC's sync credential, when it is another one
  * @property {string|null} kind
  * @property {string|null} error
  */

@@ -310,6 +310,7 @@ function render(r) {
       h("button", { id: "print", onclick: () => window.print() }, "Print report")),
     h("h2", {}, "Pacing"),
     lim ? null : h("p", { class: "muted" }, `No limit lines: playbook ${s.playbook}, which this call used, is not loaded here.`),
+    r.pacing_from === "recorded" ? null : h("p", { class: "muted", id: "pacing-from" }, "Recomputed from the call's events: this call was saved before the meters were kept as the agent saw them."),
     h("div", { class: "charts" },
       chart(`Agent talk share (recent), %${lim ? `; limit ${Math.round(lim.talk_share_max * 100)}%` : ""}`, [{ name: "talk", points: talk }], 100, lim ? lim.talk_share_max * 100 : null, (y) => `${Math.round(y)}%`, xs),
       chart(`Agent rate, words per minute${lim ? `; limit ${Math.round(lim.fast_wpm)}` : ""}`, [{ name: "rate", points: rate }], Math.max(240, lim ? lim.fast_wpm * 1.3 : 0), lim ? lim.fast_wpm : null, (y) => `${Math.round(y)}`, xs)),
@@ -528,7 +529,8 @@ async function loadSettings() {
   f.endpoint_port.value = String(s.endpoint_port);
   f.stt_model.value = s.stt_model;
   f.review_team.checked = s.review_team;
-  const t = server.server ? `Saved: ${server.server}${server.kind ? ` (${server.kind})` : ""}${server.error ? ` · ${server.error}` : ""}` : "No team server saved";
+  const sync = server.sync ? ` · this PC's calls sync as ${server.sync}` : "";
+  const t = server.server ? `Saved: ${server.server}${server.kind ? ` (${server.kind})` : ""}${sync}${server.error ? ` · ${server.error}` : ""}` : "No team server saved";
   $("team-msg").textContent = t;
   for (const k of Object.keys(s.hotkeys)) f[`hk.${k}`].value = s.hotkeys[k];
   document.documentElement.dataset.theme = s.theme;
@@ -541,7 +543,7 @@ async function connectTeam() {
     server = await call("team_connect", { url: $("team-url").value });
     $("team-url").value = "";
     el.className = "ok";
-    el.textContent = `Connected to ${server.server} as a ${server.kind}; saved (readable only by you)`;
+    el.textContent = `Connected to ${server.server} as a ${server.kind}; saved (readable only by you)${server.kind === "lead" ? ", for reviewing only: this PC's calls keep syncing as before" : ""}`;
   } catch (e) {
     el.className = "error";
     el.textContent = /** @type {Error} */ (e).message;

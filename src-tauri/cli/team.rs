@@ -45,10 +45,12 @@ pub enum TeamCommand {
         #[arg(long)]
         admin_url: Option<String>,
     },
-    /// Save the URL you were given, in a file only you can read; the app then syncs on its own.
+    /// Save the URL you were given, in a file only you can read. An agent's URL is this PC's
+    /// sync credential (the app then syncs on its own); a lead's is kept for reviewing only, so
+    /// it never takes over an agent's pushes on a shared PC.
     Connect {
         url: String,
-        /// Save without trying the connection.
+        /// Save without trying the connection (saved as the sync credential).
         #[arg(long)]
         no_check: bool,
     },
@@ -150,14 +152,20 @@ pub fn run_team(args: TeamArgs) -> anyhow::Result<i32> {
         } => add(admin(admin_url)?, &name, &team, Kind::Lead)?,
         TeamCommand::Connect { url, no_check } => {
             let parsed = ServerUrl::parse(&url)?;
-            if !no_check {
-                parsed.connect()?;
-            }
-            let path = credentials::default_path()
-                .context("no config folder on this system: set PARLEY_TEAM_FILE")?;
-            credentials::save(&path, &url)?;
+            let kind = if no_check {
+                "agent".to_string()
+            } else {
+                team::remote::member_kind(&mut parsed.connect()?, &parsed)?
+            };
+            let path = credentials::save_for_kind(&url, &kind)?;
+            let role = match credentials::Slot::for_kind(&kind) {
+                credentials::Slot::Review => {
+                    "a lead's: kept for reviewing; this PC's calls still sync as before"
+                }
+                credentials::Slot::Sync => "this PC's calls sync with it",
+            };
             println!(
-                "team server {parsed} saved in '{}' (readable only by you)",
+                "team server {parsed} saved in '{}' (readable only by you; {role})",
                 path.display()
             );
         }
@@ -168,6 +176,11 @@ pub fn run_team(args: TeamArgs) -> anyhow::Result<i32> {
             match credentials::resolve(None)? {
                 Some(u) => println!("team server: {u}"),
                 None => println!("team server: none set (parley team connect URL)"),
+            }
+            if let Some(p) = credentials::path_for(credentials::Slot::Review) {
+                if let Some(u) = credentials::load(&p)? {
+                    println!("reviewing as: {u} (a lead's credential; it does not sync)");
+                }
             }
             println!(
                 "{} session(s) waiting to be pushed, {failing} refused so far",

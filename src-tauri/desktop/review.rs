@@ -1,17 +1,17 @@
-//! What the review window asks of the session database, beyond plain store queries: pacing
-//! curves recomputed from the recorded events, and per-agent nudge counts.
+//! What the review window asks of the session database, beyond plain store queries: the pacing
+//! curves and limit lines as the agent saw them, and per-agent nudge counts.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, Event, Ms, Output, Playbook};
+use crate::engine::{Engine, Event, Ms, Output, Pacing, Playbook};
 use crate::store::{SessionDetail, Store, StoreError, WallMs};
 use crate::team::remote::Comment;
 use crate::team::scorecard::{self, ScoreOverride, Scorecard};
 
-/// Pacing is sampled for the charts no more often than this.
-const SAMPLE_MS: Ms = 5_000;
+/// Recomputed pacing is sampled for the charts as often as the store keeps it during a call.
+const SAMPLE_MS: Ms = crate::store::PACING_SAMPLE_MS;
 
 /// Agent talk share and rate at a moment, for the review charts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,7 +28,11 @@ pub struct ReviewDetail {
     #[serde(flatten)]
     pub detail: SessionDetail,
     pub pacing: Vec<PacingSample>,
-    /// The chart limit lines, from the playbook the call used; None when it is not loaded here.
+    /// "recorded" (the meters kept during the call) or "recomputed" (calls saved before they
+    /// were kept: the recorded events run through the playbook as it is here now).
+    pub pacing_from: String,
+    /// The chart limit lines the call was coached against: recorded with the call, else from
+    /// the playbook of that name when this machine has it; None otherwise.
     pub limits: Option<Limits>,
     /// The playbook's scorecard filled from the call's checklist (and leads' overrides).
     pub scorecard: Scorecard,
@@ -67,20 +71,38 @@ pub fn playbook_for(name: &str, loaded: &Arc<Playbook>) -> Option<Arc<Playbook>>
     }
 }
 
-/// Pacing, limits and scorecard for a stored call. Pacing falls back to the loaded playbook
-/// when the call's is missing, but then no limit line is drawn (it would not be the call's).
+/// Pacing, limits and scorecard for a stored call, from what was recorded during it. Calls saved
+/// before the meters and limits were recorded fall back to recomputing them; then no limit line
+/// is drawn unless this machine has the call's playbook (another would not be the call's).
 pub fn build(
-    detail: SessionDetail,
+    mut detail: SessionDetail,
     loaded: &Arc<Playbook>,
     overrides: &[ScoreOverride],
 ) -> ReviewDetail {
     let own = playbook_for(&detail.session.playbook, loaded);
-    let pacing = pacing(&detail, own.clone().unwrap_or_else(|| loaded.clone()));
-    let limits = own.as_ref().map(|p| Limits {
-        playbook: p.name.clone(),
-        talk_share_max: p.thresholds.talk_share_max,
-        fast_wpm: p.thresholds.fast_wpm,
-    });
+    let recorded = recorded_pacing(&detail);
+    // The samples are in `pacing` now; the timeline the window lists has no use for them.
+    detail
+        .timeline
+        .retain(|t| !(t.origin == "output" && t.kind == "pacing"));
+    let (pacing, pacing_from) = if recorded.is_empty() {
+        let p = pacing(&detail, own.clone().unwrap_or_else(|| loaded.clone()));
+        (p, "recomputed")
+    } else {
+        (recorded, "recorded")
+    };
+    let limits = match detail.pacing_limits {
+        Some(l) => Some(Limits {
+            playbook: detail.session.playbook.clone(),
+            talk_share_max: l.talk_share_max,
+            fast_wpm: l.fast_wpm,
+        }),
+        None => own.as_ref().map(|p| Limits {
+            playbook: p.name.clone(),
+            talk_share_max: p.thresholds.talk_share_max,
+            fast_wpm: p.thresholds.fast_wpm,
+        }),
+    };
     let scorecard = scorecard::score(
         &detail.session.playbook,
         own.as_deref(),
@@ -90,6 +112,7 @@ pub fn build(
     ReviewDetail {
         detail,
         pacing,
+        pacing_from: pacing_from.to_string(),
         limits,
         scorecard,
         team: None,
@@ -113,8 +136,30 @@ pub struct RuleStats {
     pub heeded: u32,
 }
 
-/// The pacing meters over the call, from its recorded events run through a fresh engine:
-/// the same numbers the agent saw, without storing every meter reading.
+fn sample(at_ms: Ms, pacing: &Pacing) -> PacingSample {
+    PacingSample {
+        at_ms,
+        talk_share: pacing.agent_talk_share,
+        recent_talk_share: pacing.recent_talk_share,
+        wpm: pacing.agent_wpm,
+    }
+}
+
+/// The pacing meters kept during the call (one per few seconds), as the agent saw them.
+pub fn recorded_pacing(detail: &SessionDetail) -> Vec<PacingSample> {
+    detail
+        .timeline
+        .iter()
+        .filter(|t| t.origin == "output" && t.kind == "pacing")
+        .filter_map(|t| match serde_json::from_value::<Output>(t.json.clone()) {
+            Ok(Output::Pacing { at_ms, pacing }) => Some(sample(at_ms, &pacing)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The pacing meters over the call, from its recorded events run through a fresh engine: for
+/// calls saved before the meters were kept.
 pub fn pacing(detail: &SessionDetail, playbook: Arc<Playbook>) -> Vec<PacingSample> {
     let mut engine = Engine::new(playbook);
     let mut out: Vec<PacingSample> = Vec::new();
@@ -127,12 +172,7 @@ pub fn pacing(detail: &SessionDetail, playbook: Arc<Playbook>) -> Vec<PacingSamp
         for o in engine.feed(&event) {
             if let Output::Pacing { at_ms, pacing } = o {
                 if out.last().is_none_or(|p| at_ms >= p.at_ms + SAMPLE_MS) {
-                    out.push(PacingSample {
-                        at_ms,
-                        talk_share: pacing.agent_talk_share,
-                        recent_talk_share: pacing.recent_talk_share,
-                        wpm: pacing.agent_wpm,
-                    });
+                    out.push(sample(at_ms, &pacing));
                 }
             }
         }

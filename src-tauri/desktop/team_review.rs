@@ -18,8 +18,11 @@ use crate::team::{credentials, ServerUrl, TeamError};
 /// The team server as the review window sees it. No password in here.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TeamServer {
-    /// `user@host:port/db`, when a URL is saved.
+    /// `user@host:port/db` the review window reads as, when a URL is saved.
     pub server: Option<String>,
+    /// `user@host:port/db` this PC's calls are pushed with, when that is another credential
+    /// (a lead reviewing at an agent's PC) or the review one is a lead's and none is saved.
+    pub sync: Option<String>,
     /// "lead" or "agent": what the saved role is on the server.
     pub kind: Option<String>,
     /// Why the saved URL cannot be used, when it cannot.
@@ -27,27 +30,22 @@ pub struct TeamServer {
 }
 
 fn saved() -> Result<ServerUrl, TeamError> {
-    credentials::resolve(None)?.ok_or_else(|| {
+    credentials::resolve_review()?.ok_or_else(|| {
         TeamError::BadUrl(
             "no team server saved: enter the URL your admin gave you in Settings".into(),
         )
     })
 }
 
-fn kind_of(client: &mut postgres::Client, url: &ServerUrl) -> Result<String, TeamError> {
-    let row = client
-        .query_opt(
-            "SELECT kind FROM parley.members WHERE role = current_user
-             ORDER BY kind = 'lead' DESC LIMIT 1",
-            &[],
-        )
-        .map_err(url.sql("reading this role's membership"))?;
-    Ok(row.map_or_else(|| "none".to_string(), |r| r.get(0)))
+/// The sync credential as `user@host:port/db`, when it is not the review one.
+fn sync_unless(review: &str) -> Option<String> {
+    let sync = credentials::resolve(None).ok().flatten()?.to_string();
+    (sync != review).then_some(sync)
 }
 
 /// What is saved, and whether it answers.
 pub fn server() -> TeamServer {
-    let url = match credentials::resolve(None) {
+    let url = match credentials::resolve_review() {
         Ok(Some(u)) => u,
         Ok(None) => return TeamServer::default(),
         Err(e) => {
@@ -57,26 +55,30 @@ pub fn server() -> TeamServer {
             }
         }
     };
-    let kind = url.connect().and_then(|mut c| kind_of(&mut c, &url));
+    let kind = url
+        .connect()
+        .and_then(|mut c| remote::member_kind(&mut c, &url));
+    let server = url.to_string();
     TeamServer {
-        server: Some(url.to_string()),
+        sync: sync_unless(&server),
+        server: Some(server),
         kind: kind.as_ref().ok().cloned(),
         error: kind.err().map(|e| e.to_string()),
     }
 }
 
-/// Checks the URL against the server, then saves it (mode 0600) where `parley team connect`
-/// would. Nothing is saved when the server refuses it.
+/// Checks the URL against the server, then saves it (mode 0600) as `parley team connect` would:
+/// a lead's for reviewing only, an agent's as this PC's sync credential. Nothing is saved when
+/// the server refuses it.
 pub fn connect(url: &str) -> Result<TeamServer, TeamError> {
     let parsed = ServerUrl::parse(url)?;
     let mut client = parsed.connect()?;
-    let kind = kind_of(&mut client, &parsed)?;
-    let path = credentials::default_path().ok_or_else(|| {
-        TeamError::BadUrl("no config folder on this system: set PARLEY_TEAM_FILE".into())
-    })?;
-    credentials::save(&path, url)?;
+    let kind = remote::member_kind(&mut client, &parsed)?;
+    credentials::save_for_kind(url, &kind)?;
+    let server = parsed.to_string();
     Ok(TeamServer {
-        server: Some(parsed.to_string()),
+        sync: sync_unless(&server),
+        server: Some(server),
         kind: Some(kind),
         error: None,
     })
@@ -162,7 +164,7 @@ pub type Remarks = (Vec<Comment>, Vec<ScoreOverride>);
 /// team server, when a server is saved (None when none is); the error as text when it cannot
 /// be read, so the local review still opens.
 pub fn remote_part(uid: &str) -> Option<Result<Remarks, String>> {
-    let url = match credentials::resolve(None) {
+    let url = match credentials::resolve_review() {
         Ok(Some(u)) => u,
         Ok(None) => return None,
         Err(e) => return Some(Err(e.to_string())),

@@ -17,7 +17,7 @@ pub mod timefmt;
 mod timing_rules;
 
 pub use event::{AgentAction, EndReason, Event, Ms, Speaker, Utterance};
-pub use output::{CallState, Nudge, Output, Pacing, Rule, Snapshot, Summary};
+pub use output::{CallState, Nudge, Output, Pacing, PacingLimits, Rule, Snapshot, Summary};
 
 pub use playbook::Playbook;
 

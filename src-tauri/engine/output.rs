@@ -207,6 +207,18 @@ pub struct Summary {
     pub agent_notes: Vec<String>,
     /// Things the agent did, in order ("apologized at 01:10", "offered a transfer at 04:02").
     pub actions: Vec<String>,
+    /// The pacing limits the call was coached against (None in summaries saved before they were
+    /// recorded), so a review draws the lines the agent was held to, whatever the playbook says now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<PacingLimits>,
+}
+
+/// The playbook's pacing limits as a call used them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PacingLimits {
+    /// Agent talk share over the recent window above this earns a nudge, 0..=1.
+    pub talk_share_max: f32,
+    pub fast_wpm: f32,
 }
 
 /// Everything a screen needs to redraw the call from scratch (after a lag or a reload).

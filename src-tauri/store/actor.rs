@@ -34,6 +34,8 @@ pub struct Worker {
     pub locks: LockDir,
     /// Next free (event seq, output seq) per session being written.
     pub seqs: HashMap<SessionId, (i64, i64)>,
+    /// When each session's last pacing sample was kept (see `write::PACING_SAMPLE_MS`).
+    pub last_pacing: HashMap<SessionId, Option<u64>>,
     /// Append failures not yet reported, per session.
     pub failures: HashMap<SessionId, String>,
     batch: Batch,
@@ -63,6 +65,7 @@ impl Worker {
             masker,
             locks,
             seqs: HashMap::new(),
+            last_pacing: HashMap::new(),
             failures: HashMap::new(),
             batch: Batch::default(),
             batch_events: batch_events.max(1),
@@ -142,7 +145,9 @@ impl Worker {
             .ctx(&self.path)?;
         let result =
             write::append_events(&self.conn, &self.masker, id, ev, events).and_then(|ev| {
-                write::append_outputs(&self.conn, &self.masker, id, out, outputs).map(|o| (ev, o))
+                let last_pacing = self.last_pacing.entry(id).or_default();
+                write::append_outputs(&self.conn, &self.masker, id, out, outputs, last_pacing)
+                    .map(|o| (ev, o))
             });
         match result {
             Ok(next) => {

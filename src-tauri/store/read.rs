@@ -151,6 +151,22 @@ pub(crate) fn show(
         })
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
+    let limits: Option<String> = conn
+        .query_row(
+            "SELECT json_extract(summary_json, '$.limits') FROM sessions WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .ctx(path)?;
+    // A summary is ours; one that does not read is a broken row, not a call without limits.
+    let limits = limits
+        .map(|l| serde_json::from_str(&l))
+        .transpose()
+        .map_err(|e| StoreError::BadRow {
+            path: path.to_path_buf(),
+            id,
+            detail: format!("the summary's pacing limits do not read: {e}"),
+        })?;
     Ok(SessionDetail {
         session,
         note,
@@ -159,6 +175,7 @@ pub(crate) fn show(
         nudges,
         follow_ups,
         timeline,
+        pacing_limits: limits,
     })
 }
 

@@ -108,7 +108,7 @@ pub fn recover_one(
         tx.execute(&format!("DELETE FROM {table} WHERE session_id = ?1"), [id])
             .ctx(path)?;
     }
-    write::append_outputs(&tx, m, id, 0, &outputs).ctx(path)?;
+    write::append_outputs(&tx, m, id, 0, &outputs, &mut None).ctx(path)?;
     let ctx = NoteContext {
         agent: &agent,
         started_at,

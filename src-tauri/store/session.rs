@@ -118,7 +118,7 @@ impl Store {
             for c in &calls {
                 let id = write::insert_session(&tx, &c.meta).ctx(&w.path)?;
                 write::append_events(&tx, &w.masker, id, 0, &c.events).ctx(&w.path)?;
-                write::append_outputs(&tx, &w.masker, id, 0, &c.outputs).ctx(&w.path)?;
+                write::append_outputs(&tx, &w.masker, id, 0, &c.outputs, &mut None).ctx(&w.path)?;
                 let body = draft(&c.meta, &c.summary, &c.agent_notes, false);
                 write::finish(&tx, &w.masker, id, &c.summary, Status::Complete, &body)
                     .ctx(&w.path)?;
@@ -176,17 +176,12 @@ impl SessionWriter {
         self.store.send(Msg::Events(self.id, events.to_vec()))
     }
 
-    /// Keeps what the coach said (pacing meters are skipped; the summary has the totals).
+    /// Keeps what the coach said (pacing meters one per few seconds of the call).
     pub fn append_outputs(&self, outputs: &[Output]) -> Result<(), StoreError> {
-        let kept: Vec<Output> = outputs
-            .iter()
-            .filter(|o| !matches!(o, Output::Pacing { .. }))
-            .cloned()
-            .collect();
-        if kept.is_empty() {
+        if outputs.is_empty() {
             return Ok(());
         }
-        self.store.send(Msg::Outputs(self.id, kept))
+        self.store.send(Msg::Outputs(self.id, outputs.to_vec()))
     }
 
     /// Commits everything appended so far; reports an earlier append that failed.
@@ -206,6 +201,7 @@ impl SessionWriter {
             write::finish(&tx, &w.masker, id, &summary, Status::Complete, &body).ctx(&w.path)?;
             tx.commit().ctx(&w.path)?;
             w.seqs.remove(&id);
+            w.last_pacing.remove(&id);
             release(w, lock);
             earlier.map(|()| id)
         })
@@ -231,6 +227,7 @@ impl Drop for SessionWriter {
         let id = self.id;
         let job = Msg::Run(Box::new(move |w: &mut Worker| {
             w.seqs.remove(&id);
+            w.last_pacing.remove(&id);
             w.failures.remove(&id);
             if let Err(e) = recover::recover_one(&mut w.conn, &w.path.clone(), &w.masker, id) {
                 eprintln!("parley: session {id} was left unfinished and could not be closed now ({e}); it will be closed on next start");

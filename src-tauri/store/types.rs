@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::output::Outcome;
+use crate::engine::output::{Outcome, PacingLimits};
 
 pub type SessionId = i64;
 
@@ -163,6 +163,10 @@ pub struct SessionDetail {
     pub nudges: Vec<NudgeRow>,
     pub follow_ups: Vec<FollowUpRow>,
     pub timeline: Vec<TimelineEntry>,
+    /// The pacing limits the call was coached against, from its summary (None before a call
+    /// has ended, and for calls saved before limits were recorded).
+    #[serde(default)]
+    pub pacing_limits: Option<PacingLimits>,
 }
 
 /// A page of results and how many match in all.

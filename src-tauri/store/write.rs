@@ -103,17 +103,29 @@ pub fn append_events(
     Ok(seq)
 }
 
-/// Records what the coach said; pacing meters are not kept (the summary has the totals).
+/// Pacing meters are kept one per this many ms of call time: enough for the review's charts to
+/// show what the agent saw, without a row per tick.
+pub const PACING_SAMPLE_MS: u64 = 5_000;
+
+/// Records what the coach said. Pacing meters are kept at most one per [`PACING_SAMPLE_MS`];
+/// `last_pacing` is when the session's last kept one was, carried from append to append.
 pub fn append_outputs(
     conn: &Connection,
     m: &Masker,
     id: SessionId,
     mut seq: i64,
     outputs: &[Output],
+    last_pacing: &mut Option<u64>,
 ) -> rusqlite::Result<i64> {
     for o in outputs {
         match o {
-            Output::Pacing { .. } | Output::Summary(_) => continue,
+            Output::Summary(_) => continue,
+            Output::Pacing { at_ms, .. } => {
+                if last_pacing.is_some_and(|last| *at_ms < last + PACING_SAMPLE_MS) {
+                    continue;
+                }
+                *last_pacing = Some(*at_ms);
+            }
             Output::Nudge(n) => {
                 conn.prepare_cached(
                     "INSERT OR REPLACE INTO nudges (session_id, nudge_id, rule, at_ms, headline, script, reason, priority, step)

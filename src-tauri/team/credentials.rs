@@ -1,5 +1,10 @@
 //! The team server URL (it holds the password) in a file only its user can read: mode 0600,
 //! in Parley's config folder, apart from the settings. A file others could read is refused.
+//!
+//! Two slots. The sync credential is the agent's: this PC's calls are pushed with it. A lead's
+//! credential saved for reviewing goes in the review slot, so a lead signing in at an agent's PC
+//! to review the team never takes over the agent's pushes (a lead's role may not file calls).
+//! The review window uses the review slot when it holds one, else the sync credential.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,13 +14,46 @@ use super::{ServerUrl, TeamError};
 /// Overrides where the credentials file is (tests, several profiles on one machine).
 pub const FILE_ENV: &str = "PARLEY_TEAM_FILE";
 const FILE_NAME: &str = "team-server.url";
+const REVIEW_FILE_NAME: &str = "team-review.url";
 
-/// `$PARLEY_TEAM_FILE`, else `team-server.url` in the OS config folder for Parley.
-pub fn default_path() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os(FILE_ENV).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
+/// Which credential: the one this PC's calls are pushed with, or one kept for reviewing only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Sync,
+    Review,
+}
+
+impl Slot {
+    /// The slot a credential of this kind of member belongs in ("lead" or "agent").
+    pub fn for_kind(kind: &str) -> Slot {
+        if kind == "lead" {
+            Slot::Review
+        } else {
+            Slot::Sync
+        }
     }
-    directories::ProjectDirs::from("", "", "parley").map(|d| d.config_dir().join(FILE_NAME))
+}
+
+/// The sync credential: `$PARLEY_TEAM_FILE`, else `team-server.url` in the OS config folder.
+pub fn default_path() -> Option<PathBuf> {
+    path_for(Slot::Sync)
+}
+
+/// Where a slot's file is. With `$PARLEY_TEAM_FILE` set, the review slot sits beside it
+/// (`NAME.review.url`).
+pub fn path_for(slot: Slot) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(FILE_ENV).filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        return Some(match slot {
+            Slot::Sync => p,
+            Slot::Review => p.with_extension("review.url"),
+        });
+    }
+    let name = match slot {
+        Slot::Sync => FILE_NAME,
+        Slot::Review => REVIEW_FILE_NAME,
+    };
+    directories::ProjectDirs::from("", "", "parley").map(|d| d.config_dir().join(name))
 }
 
 fn err(path: &Path, detail: impl Into<String>) -> TeamError {
@@ -87,7 +125,38 @@ pub fn load(path: &Path) -> Result<Option<ServerUrl>, TeamError> {
         .map_err(|e| err(path, e.to_string()))
 }
 
-/// `--url` if given, else the saved URL.
+/// Saves a checked URL in the slot its member kind belongs in; returns where. Saving an agent's
+/// credential also forgets a review-only one, so the review window shows that agent's own
+/// calls again.
+pub fn save_for_kind(url: &str, kind: &str) -> Result<PathBuf, TeamError> {
+    let slot = Slot::for_kind(kind);
+    let path = path_for(slot).ok_or_else(|| {
+        TeamError::BadUrl(format!("no config folder on this system: set {FILE_ENV}"))
+    })?;
+    save(&path, url)?;
+    if slot == Slot::Sync {
+        if let Some(review) = path_for(Slot::Review) {
+            match std::fs::remove_file(&review) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(err(&review, format!("cannot remove it: {e}"))),
+            }
+        }
+    }
+    Ok(path)
+}
+
+/// The credential the review window reads with: the review slot's, else the sync one.
+pub fn resolve_review() -> Result<Option<ServerUrl>, TeamError> {
+    if let Some(p) = path_for(Slot::Review) {
+        if let Some(url) = load(&p)? {
+            return Ok(Some(url));
+        }
+    }
+    resolve(None)
+}
+
+/// `--url` if given, else the saved sync credential.
 pub fn resolve(cli: Option<&str>) -> Result<Option<ServerUrl>, TeamError> {
     if let Some(u) = cli {
         return ServerUrl::parse(u).map(Some);
@@ -95,5 +164,17 @@ pub fn resolve(cli: Option<&str>) -> Result<Option<ServerUrl>, TeamError> {
     match default_path() {
         Some(p) => load(&p),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leads_credential_goes_to_the_review_slot_and_an_agents_to_sync() {
+        assert_eq!(Slot::for_kind("lead"), Slot::Review);
+        assert_eq!(Slot::for_kind("agent"), Slot::Sync);
+        assert_eq!(Slot::for_kind("none"), Slot::Sync);
     }
 }

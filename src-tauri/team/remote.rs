@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::scorecard::ScoreOverride;
 use super::{ServerUrl, TeamError};
+use crate::engine::PacingLimits;
 use crate::store::{
     ChecklistRow, FollowUpRow, Note, NoteVersion, NudgeRow, Page, SessionDetail, SessionFilter,
     SessionRow, SortKey, Status, TimelineEntry,
@@ -223,6 +224,18 @@ fn from_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// What the connected role is on the team server: "lead", "agent", or "none" (not a member).
+pub fn member_kind(client: &mut postgres::Client, url: &ServerUrl) -> Result<String, TeamError> {
+    let row = client
+        .query_opt(
+            "SELECT kind FROM parley.members WHERE role = current_user
+             ORDER BY kind = 'lead' DESC LIMIT 1",
+            &[],
+        )
+        .map_err(url.sql("reading this role's membership"))?;
+    Ok(row.map_or_else(|| "none".to_string(), |r| r.get(0)))
+}
+
 /// One session the role may see, in full. `uid` may be a unique prefix of the global id.
 pub fn show(url: &ServerUrl, uid: &str) -> Result<TeamDetail, TeamError> {
     show_on(&mut url.connect()?, url, uid)
@@ -249,7 +262,8 @@ pub fn show_on(
     let rows = client
         .query(
             &format!(
-                "SELECT {ROW_COLUMNS}, s.checklist, s.nudges, s.follow_ups, s.timeline
+                "SELECT {ROW_COLUMNS}, s.checklist, s.nudges, s.follow_ups, s.timeline,
+                        COALESCE(s.summary -> 'limits', 'null'::jsonb)
                  FROM parley.sessions s WHERE s.uid LIKE $1 || '%' LIMIT 2"
             ),
             &[&prefix],
@@ -264,6 +278,7 @@ pub fn show_on(
     let nudges: Vec<NudgeRow> = from_json(url, &uid, "nudges", r.get(19))?;
     let follow_ups: Vec<FollowUpRow> = from_json(url, &uid, "follow-ups", r.get(20))?;
     let timeline: Vec<TimelineEntry> = from_json(url, &uid, "timeline", r.get(21))?;
+    let limits: Option<PacingLimits> = from_json(url, &uid, "pacing limits", r.get(22))?;
     let versions = client
         .query(
             "SELECT body, saved_at, saved_by FROM parley.note_versions WHERE session_uid = $1
@@ -302,6 +317,7 @@ pub fn show_on(
             nudges,
             follow_ups,
             timeline,
+            pacing_limits: limits,
         },
         comments,
         overrides,

@@ -31,7 +31,7 @@ pub struct TeamServer {
 
 fn saved() -> Result<ServerUrl, TeamError> {
     credentials::resolve_review()?.ok_or_else(|| {
-        TeamError::BadUrl(
+        TeamError::BadRequest(
             "no team server saved: enter the URL your admin gave you in Settings".into(),
         )
     })
@@ -88,8 +88,9 @@ pub fn list(filter: &SessionFilter) -> Result<Page<TeamRow>, TeamError> {
     remote::list(&saved()?, filter)
 }
 
-pub fn weekly(from: Option<i64>, to: Option<i64>) -> Result<Vec<WeekRow>, TeamError> {
-    trends::weekly(&saved()?, from, to, crate::store::now_ms())
+/// Weeks in `zone`, the viewer's time zone (an IANA name).
+pub fn weekly(from: Option<i64>, to: Option<i64>, zone: &str) -> Result<Vec<WeekRow>, TeamError> {
+    trends::weekly(&saved()?, from, to, zone, crate::store::now_ms())
 }
 
 /// One session from the server, drawn like a local one, with its comments and scorecard.
@@ -126,7 +127,7 @@ pub fn comment(
 ) -> Result<ReviewDetail, TeamError> {
     let body = body.trim();
     if body.is_empty() {
-        return Err(TeamError::BadUrl("write the comment first".into()));
+        return Err(TeamError::BadRequest("write the comment first".into()));
     }
     let url = saved()?;
     let mut client = url.connect()?;
@@ -143,7 +144,7 @@ pub fn override_score(
     loaded: Arc<Playbook>,
 ) -> Result<ReviewDetail, TeamError> {
     if reason.trim().is_empty() {
-        return Err(TeamError::BadUrl(
+        return Err(TeamError::BadRequest(
             "say why the criterion is overridden (the reason is empty)".into(),
         ));
     }

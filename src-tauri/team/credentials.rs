@@ -131,7 +131,7 @@ pub fn load(path: &Path) -> Result<Option<ServerUrl>, TeamError> {
 pub fn save_for_kind(url: &str, kind: &str) -> Result<PathBuf, TeamError> {
     let slot = Slot::for_kind(kind);
     let path = path_for(slot).ok_or_else(|| {
-        TeamError::BadUrl(format!("no config folder on this system: set {FILE_ENV}"))
+        TeamError::BadRequest(format!("no config folder on this system: set {FILE_ENV}"))
     })?;
     save(&path, url)?;
     if slot == Slot::Sync {

@@ -34,6 +34,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum TeamError {
     #[error("team server URL is not valid: {0}")]
     BadUrl(String),
+    /// A request that cannot be asked as given (the message says what and why).
+    #[error("{0}")]
+    BadRequest(String),
     #[error("team server {server}: cannot set up TLS: {detail}")]
     Tls { server: String, detail: String },
     #[error("team server {server}: cannot connect: {}", chain(.cause))]

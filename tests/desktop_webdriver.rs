@@ -612,11 +612,12 @@ fn hear(d: &Driver, call_dir: &Path) {
     };
     let calls = options("s-call");
     let mics = options("s-mic");
+    let host = d.text("#audio-msg").unwrap();
     assert!(
         calls
             .iter()
             .any(|o| o.starts_with("softphone.monitor|monitor")),
-        "{calls:?}"
+        "{host}: {calls:?}"
     );
     assert!(mics.iter().any(|o| o.starts_with("virtmic|")), "{mics:?}");
     // The call side lists monitors first, the microphone side microphones first.

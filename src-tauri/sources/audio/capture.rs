@@ -162,6 +162,7 @@ pub fn pick<'a>(
 /// Attempts at connecting to a PulseAudio server that is there before falling back to ALSA:
 /// cpal gives the handshake 2 s, which a loaded machine can miss.
 const PULSE_TRIES: u32 = 3;
+const PULSE_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// cpal's default host: PulseAudio when a pulse server is reachable, else ALSA.
 pub struct CpalBackend {
@@ -174,7 +175,11 @@ impl CpalBackend {
     pub fn new() -> CpalBackend {
         let mut pulse_error = None;
         if cpal::available_hosts().contains(&cpal::HostId::PulseAudio) {
-            for _ in 0..PULSE_TRIES {
+            for attempt in 0..PULSE_TRIES {
+                // A busy or restarting server can miss one handshake; it rarely misses a later one.
+                if attempt > 0 {
+                    std::thread::sleep(PULSE_RETRY_PAUSE * attempt);
+                }
                 match cpal::host_from_id(cpal::HostId::PulseAudio) {
                     Ok(host) => {
                         return CpalBackend {

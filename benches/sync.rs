@@ -16,9 +16,6 @@ use parley::engine::{Engine, Output, Playbook};
 use parley::store::{now_ms, ImportedCall, SessionFilter, SessionMeta, Store};
 use parley::team::{self, remote, server, PushOptions, ServerUrl};
 
-/// The viewer's zone for the trend weeks: one with an offset, as most leads' are.
-const ZONE: &str = "Europe/Berlin";
-
 fn env_usize(key: &str, default: usize) -> usize {
     std::env::var(key)
         .ok()
@@ -237,7 +234,7 @@ fn main() {
     let now = now_ms();
     let mut weeks = 0;
     let ms = median_ms(|| {
-        weeks = team::trends::weekly_on(&mut lead_client, &lead_url, None, None, ZONE, now)
+        weeks = team::trends::weekly_on(&mut lead_client, &lead_url, None, None, now)
             .expect("trend")
             .len();
     });
@@ -245,9 +242,8 @@ fn main() {
     let ms = median_ms(|| {
         lead_client
             .query(
-                "SELECT agent, parley.week_in(slot, 'Europe/Berlin'), sum(calls), sum(nudges),
-                        sum(heeded)
-                 FROM parley.quarter_hours GROUP BY 1, 2",
+                "SELECT agent, week, sum(calls), sum(nudges), sum(heeded) FROM parley.weekly
+                 GROUP BY 1, 2",
                 &[],
             )
             .expect("rollup");
@@ -255,8 +251,7 @@ fn main() {
     println!("server review over {total} sessions as the lead: of which the rollup alone: median {ms:.1} ms");
     let from = 1_700_000_000_000 + (on_server as i64 - 12 * 7 * 1440).max(0) * 60_000;
     let ms = median_ms(|| {
-        team::trends::weekly_on(&mut lead_client, &lead_url, Some(from), None, ZONE, now)
-            .expect("trend");
+        team::trends::weekly_on(&mut lead_client, &lead_url, Some(from), None, now).expect("trend");
     });
     println!("server review over {total} sessions as the lead: weekly trend, last 12 weeks from the rollup: median {ms:.1} ms");
 }

@@ -46,8 +46,6 @@ function when(ms) {
 }
 /** @param {number} ms */
 const day = (ms) => when(ms).slice(0, 10);
-/** The viewer's time zone (IANA name): trend weeks start on its Mondays. */
-const zone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 const num = (/** @type {number} */ n) => n.toLocaleString("en-US");
 
 /** @param {string|null} o */
@@ -389,7 +387,7 @@ function trends(weeks) {
   const top = (f, floor = 1) => Math.max(floor, ...weeks.map((w) => f(w) || 0)) * 1.1;
   return [
     h("div", { class: "legend" }, ...agents.map((a, i) => h("span", {}, h("i", { class: `s${i % 6}` }), a)),
-      h("span", { class: "muted" }, `weeks start Monday 00:00, ${zone()}`)),
+      h("span", { class: "muted" }, "weeks start Monday 00:00 UTC")),
     chart("Heeded rate, %", series((w) => (w.heeded_rate === null ? null : w.heeded_rate * 100)), 100, null, (y) => `${Math.round(y)}%`, xs),
     chart("Interruptions per call", series((w) => w.interruptions_per_call), top((w) => w.interruptions_per_call), null, (y) => y.toFixed(1), xs),
     chart("Agent talk share per call (whole call), %", series((w) => (w.talk_share === null ? null : w.talk_share * 100)), 100, null, (y) => `${Math.round(y)}%`, xs),
@@ -403,7 +401,7 @@ async function loadTeam() {
   try {
     if (mode === "team") {
       /** @type {WeekRow[]} */
-      const weeks = await call("team_trends", { from, to, zone: zone() });
+      const weeks = await call("team_trends", { from, to });
       $("trends").hidden = false;
       $("trends").replaceChildren(...trends(weeks));
       /** @type {Map<string, {calls: number, nudges: number, heeded: number, inter: number, boundary: number, overdue: number}>} */

@@ -463,8 +463,8 @@ pub async fn team_override(
 }
 
 #[tauri::command]
-pub async fn team_trends(from: Option<i64>, to: Option<i64>, zone: String) -> Res<Vec<WeekRow>> {
-    team(move || team_review::weekly(from, to, &zone)).await
+pub async fn team_trends(from: Option<i64>, to: Option<i64>) -> Res<Vec<WeekRow>> {
+    team(move || team_review::weekly(from, to)).await
 }
 
 /// Exports the team sessions the filter selects; returns the file written, or nothing when

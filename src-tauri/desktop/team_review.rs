@@ -88,9 +88,8 @@ pub fn list(filter: &SessionFilter) -> Result<Page<TeamRow>, TeamError> {
     remote::list(&saved()?, filter)
 }
 
-/// Weeks in `zone`, the viewer's time zone (an IANA name).
-pub fn weekly(from: Option<i64>, to: Option<i64>, zone: &str) -> Result<Vec<WeekRow>, TeamError> {
-    trends::weekly(&saved()?, from, to, zone, crate::store::now_ms())
+pub fn weekly(from: Option<i64>, to: Option<i64>) -> Result<Vec<WeekRow>, TeamError> {
+    trends::weekly(&saved()?, from, to, crate::store::now_ms())
 }
 
 /// One session from the server, drawn like a local one, with its comments and scorecard.

@@ -20,7 +20,7 @@ pub const AGENT_ROLE: &str = "parley_agent";
 pub const LEAD_ROLE: &str = "parley_lead";
 
 /// Each entry moves the server schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The server schema version this build writes.
 pub const LATEST: i32 = MIGRATIONS.len() as i32;
@@ -249,52 +249,6 @@ CREATE POLICY overrides_write ON parley.score_overrides FOR INSERT TO parley_lea
 GRANT SELECT ON parley.score_overrides TO parley_agent;
 GRANT SELECT, INSERT ON parley.score_overrides TO parley_lead;
 GRANT USAGE ON SEQUENCE parley.score_overrides_id_seq TO parley_lead;
-"#;
-
-/// Trend weeks in the viewer's time zone: the rollup moves from UTC weeks to quarter hours (UTC),
-/// which every zone's weeks are made of (all offsets in use are whole quarter hours), so one
-/// rollup serves leads in any zone. An agent makes a few calls per quarter hour at most, so it
-/// stays far smaller than the sessions it sums.
-const V3: &str = r#"
--- The weekly table's columns, key and checks, with the week become a quarter hour.
-CREATE TABLE parley.quarter_hours (LIKE parley.weekly INCLUDING ALL);
-ALTER TABLE parley.quarter_hours RENAME COLUMN week TO slot;
-ALTER TABLE parley.quarter_hours ENABLE ROW LEVEL SECURITY;
-CREATE POLICY quarter_hours_agent ON parley.quarter_hours FOR SELECT TO parley_agent
-    USING (owner = current_user);
-CREATE POLICY quarter_hours_lead ON parley.quarter_hours FOR SELECT TO parley_lead
-    USING (team = ANY (parley.lead_teams()));
-GRANT SELECT ON parley.quarter_hours TO parley_agent, parley_lead;
-
-CREATE FUNCTION parley.slot_of(ms bigint) RETURNS bigint LANGUAGE sql IMMUTABLE
-    AS $$ SELECT floor(ms / 900000.0)::bigint * 900000 $$;
-
--- The start of the week (Monday 00:00 in `zone`) that holds `ms`, as unix ms.
-CREATE FUNCTION parley.week_in(ms bigint, zone text) RETURNS bigint LANGUAGE sql STABLE
-    AS $$ SELECT (extract(epoch FROM
-        date_trunc('week', to_timestamp(ms / 1000.0) AT TIME ZONE zone) AT TIME ZONE zone)
-        * 1000)::bigint $$;
-
-CREATE OR REPLACE FUNCTION parley.weekly_apply(s parley.sessions, sign integer) RETURNS void
-    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, parley AS $$
-    INSERT INTO parley.quarter_hours AS w (team, owner, agent, slot, calls, nudges, heeded,
-        interruptions, talk_share_sum, talk_share_calls, boundary_calls)
-    VALUES (s.team, s.owner, s.agent, parley.slot_of(s.started_at), sign,
-        sign * s.nudge_count, sign * s.heeded_count,
-        sign * COALESCE((s.summary -> 'pacing' ->> 'interruptions')::bigint, 0),
-        sign * COALESCE((s.summary -> 'pacing' ->> 'agent_talk_share')::double precision, 0),
-        sign * COALESCE(s.summary -> 'pacing' ? 'agent_talk_share', false)::integer,
-        sign * (COALESCE((s.summary ->> 'boundary_step')::integer, 0) > 0)::integer)
-    ON CONFLICT (team, slot, owner, agent) DO UPDATE SET
-        calls = w.calls + excluded.calls, nudges = w.nudges + excluded.nudges,
-        heeded = w.heeded + excluded.heeded, interruptions = w.interruptions + excluded.interruptions,
-        talk_share_sum = w.talk_share_sum + excluded.talk_share_sum,
-        talk_share_calls = w.talk_share_calls + excluded.talk_share_calls,
-        boundary_calls = w.boundary_calls + excluded.boundary_calls
-$$;
--- The sessions already there, one upsert each (a one-off; the trigger keeps it from here on).
-SELECT count(parley.weekly_apply(s, 1)) FROM parley.sessions s;
-DROP TABLE parley.weekly;
 "#;
 
 /// What `setup` did.

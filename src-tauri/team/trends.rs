@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ServerUrl, TeamError};
 
-/// One agent's week. Weeks start Monday 00:00 in the zone asked for (`week` in unix ms).
+/// One agent's week. Weeks start Monday 00:00 UTC (`week` in unix ms).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeekRow {
     pub agent: String,
@@ -26,45 +26,37 @@ pub struct WeekRow {
     pub follow_ups_overdue: i64,
 }
 
-/// Weeks that overlap `[from, to)` (unix ms; either open), every agent the role may see, with
-/// weeks in `zone` (an IANA name such as "Europe/Berlin", or "UTC"): the viewer's own.
+/// Weeks that overlap `[from, to)` (unix ms; either open), every agent the role may see.
 pub fn weekly_on(
     client: &mut postgres::Client,
     url: &ServerUrl,
     from: Option<i64>,
     to: Option<i64>,
-    zone: &str,
     now: i64,
 ) -> Result<Vec<WeekRow>, TeamError> {
-    // An unknown zone would fail inside the query with PostgreSQL's words; say it plainly.
-    client
-        .query_one("SELECT now() AT TIME ZONE $1", &[&zone])
-        .map_err(|_| {
-            TeamError::BadRequest(format!("unknown time zone '{zone}' for the trend weeks"))
-        })?;
     let rows = client
         .query(
-            "SELECT agent, owner::text, parley.week_in(slot, $3) AS week, sum(calls)::bigint,
-                    sum(nudges)::bigint, sum(heeded)::bigint, sum(interruptions)::bigint,
-                    sum(talk_share_sum), sum(talk_share_calls)::bigint, sum(boundary_calls)::bigint
-             FROM parley.quarter_hours
-             WHERE ($1::bigint IS NULL OR slot >= parley.week_in($1, $3))
-               AND ($2::bigint IS NULL OR slot < $2)
+            "SELECT agent, owner::text, week, sum(calls)::bigint, sum(nudges)::bigint,
+                    sum(heeded)::bigint, sum(interruptions)::bigint, sum(talk_share_sum),
+                    sum(talk_share_calls)::bigint, sum(boundary_calls)::bigint
+             FROM parley.weekly
+             WHERE ($1::bigint IS NULL OR week >= parley.week_of($1))
+               AND ($2::bigint IS NULL OR week < $2)
              GROUP BY 1, 2, 3 HAVING sum(calls) > 0 ORDER BY 1, 3",
-            &[&from, &to, &zone],
+            &[&from, &to],
         )
         .map_err(url.sql("reading the weekly trend"))?;
     let overdue = client
         .query(
-            "SELECT s.agent, s.owner::text, parley.week_in(s.started_at, $4), count(*)
+            "SELECT s.agent, s.owner::text, parley.week_of(s.started_at), count(*)
              FROM parley.sessions s CROSS JOIN LATERAL jsonb_array_elements(s.follow_ups) f
              WHERE s.follow_ups <> '[]'::jsonb
-               AND ($1::bigint IS NULL OR s.started_at >= parley.week_in($1, $4))
+               AND ($1::bigint IS NULL OR s.started_at >= parley.week_of($1))
                AND ($2::bigint IS NULL OR s.started_at < $2)
                AND NOT COALESCE((f ->> 'done')::boolean, false)
                AND (f ->> 'due_at')::bigint < $3
              GROUP BY 1, 2, 3",
-            &[&from, &to, &now, &zone],
+            &[&from, &to, &now],
         )
         .map_err(url.sql("reading overdue follow-ups"))?;
     let mut out: Vec<WeekRow> = rows
@@ -106,8 +98,7 @@ pub fn weekly(
     url: &ServerUrl,
     from: Option<i64>,
     to: Option<i64>,
-    zone: &str,
     now: i64,
 ) -> Result<Vec<WeekRow>, TeamError> {
-    weekly_on(&mut url.connect()?, url, from, to, zone, now)
+    weekly_on(&mut url.connect()?, url, from, to, now)
 }

@@ -30,20 +30,23 @@ fn parley(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn replay_and_sync(db: &Path, agent: &str, url: &str, file: &str) {
+fn replay(db: &Path, agent: &str, file: &str) {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets/samples")
         .join(file);
-    let db = db.to_str().unwrap();
     parley(&[
         "replay",
         sample.to_str().unwrap(),
         "--db",
-        db,
+        db.to_str().unwrap(),
         "--agent",
         agent,
     ]);
-    parley(&["sync", "--url", url, "--db", db]);
+}
+
+fn replay_and_sync(db: &Path, agent: &str, url: &str, file: &str) {
+    replay(db, agent, file);
+    parley(&["sync", "--url", url, "--db", db.to_str().unwrap()]);
 }
 
 #[test]
@@ -151,16 +154,8 @@ fn the_agent_sees_the_leads_comments_and_overrides_in_their_own_review() {
         .collect();
     agents.sort();
     assert_eq!(agents, ["alice", "bob"], "the lead's view of the team");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/fast-talker.jsonl");
+    replay(&alice_db, "alice", "fast-talker.jsonl");
     let db = alice_db.to_str().unwrap();
-    parley(&[
-        "replay",
-        sample.to_str().unwrap(),
-        "--db",
-        db,
-        "--agent",
-        "alice",
-    ]);
     let out = Command::new(env!("CARGO_BIN_EXE_parley"))
         .args(["sync", "--db", db])
         .env(credentials::FILE_ENV, &cred)

@@ -430,12 +430,8 @@ impl Runtime {
         }
         let outputs = call.engine.feed(event);
         if let Some(w) = &call.writer {
-            let kept: Vec<Output> = outputs
-                .iter()
-                .filter(|o| !matches!(o, Output::Summary(_)))
-                .cloned()
-                .collect();
-            if let Err(e) = w.append_outputs(&kept) {
+            // The store keeps what is worth keeping (the summary is saved when the call ends).
+            if let Err(e) = w.append_outputs(&outputs) {
                 fed.warnings.push(format!("recording the call: {e}"));
             }
         }

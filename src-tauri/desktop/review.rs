@@ -6,12 +6,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, Event, Ms, Output, Pacing, Playbook};
-use crate::store::{SessionDetail, Store, StoreError, WallMs};
+use crate::store::{keep_pacing_sample, SessionDetail, Store, StoreError, TimelineEntry, WallMs};
 use crate::team::remote::Comment;
 use crate::team::scorecard::{self, ScoreOverride, Scorecard};
-
-/// Recomputed pacing is sampled for the charts as often as the store keeps it during a call.
-const SAMPLE_MS: Ms = crate::store::PACING_SAMPLE_MS;
 
 /// Agent talk share and rate at a moment, for the review charts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,27 +79,21 @@ pub fn build(
     let own = playbook_for(&detail.session.playbook, loaded);
     let recorded = recorded_pacing(&detail);
     // The samples are in `pacing` now; the timeline the window lists has no use for them.
-    detail
-        .timeline
-        .retain(|t| !(t.origin == "output" && t.kind == "pacing"));
+    detail.timeline.retain(|t| !is_pacing_sample(t));
     let (pacing, pacing_from) = if recorded.is_empty() {
         let p = pacing(&detail, own.clone().unwrap_or_else(|| loaded.clone()));
         (p, "recomputed")
     } else {
         (recorded, "recorded")
     };
-    let limits = match detail.pacing_limits {
-        Some(l) => Some(Limits {
+    let limits = detail
+        .pacing_limits
+        .or_else(|| own.as_ref().map(|p| p.pacing_limits()))
+        .map(|l| Limits {
             playbook: detail.session.playbook.clone(),
             talk_share_max: l.talk_share_max,
             fast_wpm: l.fast_wpm,
-        }),
-        None => own.as_ref().map(|p| Limits {
-            playbook: p.name.clone(),
-            talk_share_max: p.thresholds.talk_share_max,
-            fast_wpm: p.thresholds.fast_wpm,
-        }),
-    };
+        });
     let scorecard = scorecard::score(
         &detail.session.playbook,
         own.as_deref(),
@@ -145,12 +136,16 @@ fn sample(at_ms: Ms, pacing: &Pacing) -> PacingSample {
     }
 }
 
+fn is_pacing_sample(t: &TimelineEntry) -> bool {
+    t.origin == "output" && t.kind == "pacing"
+}
+
 /// The pacing meters kept during the call (one per few seconds), as the agent saw them.
 pub fn recorded_pacing(detail: &SessionDetail) -> Vec<PacingSample> {
     detail
         .timeline
         .iter()
-        .filter(|t| t.origin == "output" && t.kind == "pacing")
+        .filter(|t| is_pacing_sample(t))
         .filter_map(|t| match serde_json::from_value::<Output>(t.json.clone()) {
             Ok(Output::Pacing { at_ms, pacing }) => Some(sample(at_ms, &pacing)),
             _ => None,
@@ -163,6 +158,7 @@ pub fn recorded_pacing(detail: &SessionDetail) -> Vec<PacingSample> {
 pub fn pacing(detail: &SessionDetail, playbook: Arc<Playbook>) -> Vec<PacingSample> {
     let mut engine = Engine::new(playbook);
     let mut out: Vec<PacingSample> = Vec::new();
+    let mut last = None;
     let events = detail
         .timeline
         .iter()
@@ -171,7 +167,8 @@ pub fn pacing(detail: &SessionDetail, playbook: Arc<Playbook>) -> Vec<PacingSamp
     for event in events {
         for o in engine.feed(&event) {
             if let Output::Pacing { at_ms, pacing } = o {
-                if out.last().is_none_or(|p| at_ms >= p.at_ms + SAMPLE_MS) {
+                // Sampled as the store keeps them during a call.
+                if keep_pacing_sample(&mut last, at_ms) {
                     out.push(sample(at_ms, &pacing));
                 }
             }

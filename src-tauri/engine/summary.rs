@@ -1,6 +1,6 @@
 //! The summary a session note is drafted from.
 
-use super::output::{Outcome, PacingLimits, Summary};
+use super::output::{Outcome, Summary};
 use super::{EndReason, Engine};
 
 impl Engine {
@@ -37,10 +37,7 @@ impl Engine {
             reset_suggested: self.boundary_step >= 2 || self.escalation_requested,
             agent_notes: self.agent_notes.clone(),
             actions: self.actions.clone(),
-            limits: Some(PacingLimits {
-                talk_share_max: self.playbook.thresholds.talk_share_max,
-                fast_wpm: self.playbook.thresholds.fast_wpm,
-            }),
+            limits: Some(self.playbook.pacing_limits()),
         }
     }
 }

@@ -34,7 +34,7 @@ pub use outbox::{OutboxItem, SyncPayload};
 pub use query::{AgentCounts, Due, RuleCount, SessionFilter, SortKey};
 pub use session::{ImportedCall, SessionWriter};
 pub use types::*;
-pub use write::PACING_SAMPLE_MS;
+pub use write::{keep_pacing_sample, PACING_SAMPLE_MS};
 
 use actor::{Msg, ReadJob, Worker};
 use error::Ctx;

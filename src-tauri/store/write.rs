@@ -107,6 +107,15 @@ pub fn append_events(
 /// show what the agent saw, without a row per tick.
 pub const PACING_SAMPLE_MS: u64 = 5_000;
 
+/// Whether a pacing meter at `at_ms` is kept, given when the last kept one was (updated when so).
+pub fn keep_pacing_sample(last: &mut Option<u64>, at_ms: u64) -> bool {
+    if last.is_some_and(|l| at_ms < l + PACING_SAMPLE_MS) {
+        return false;
+    }
+    *last = Some(at_ms);
+    true
+}
+
 /// Records what the coach said. Pacing meters are kept at most one per [`PACING_SAMPLE_MS`];
 /// `last_pacing` is when the session's last kept one was, carried from append to append.
 pub fn append_outputs(
@@ -121,10 +130,9 @@ pub fn append_outputs(
         match o {
             Output::Summary(_) => continue,
             Output::Pacing { at_ms, .. } => {
-                if last_pacing.is_some_and(|last| *at_ms < last + PACING_SAMPLE_MS) {
+                if !keep_pacing_sample(last_pacing, *at_ms) {
                     continue;
                 }
-                *last_pacing = Some(*at_ms);
             }
             Output::Nudge(n) => {
                 conn.prepare_cached(

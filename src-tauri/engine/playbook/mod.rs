@@ -44,6 +44,14 @@ impl Playbook {
         }
     }
 
+    /// The pacing limits a call coached with this playbook is held to.
+    pub fn pacing_limits(&self) -> crate::engine::PacingLimits {
+        crate::engine::PacingLimits {
+            talk_share_max: self.thresholds.talk_share_max,
+            fast_wpm: self.thresholds.fast_wpm,
+        }
+    }
+
     pub fn builtin_source() -> &'static str {
         BUILTIN_SOURCE
     }

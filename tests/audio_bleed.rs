@@ -104,10 +104,18 @@ fn live_capture_reports_the_bleed_once_and_drops_the_echo() {
         }
         mic_feed.push(&left);
         call_feed.push(&right);
+        // Four times real time, so the thread sees both sides' spurts while they are open.
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
     audio.stop().unwrap();
     let events: Vec<Event> = events_rx.try_iter().collect();
     assert_only_the_agents_own_words(&agent_spurts(&events));
+    // The echo is never reported as the agent talking over the customer while it sounds.
+    let echo_talk_over: Vec<&Event> = events
+        .iter()
+        .filter(|e| matches!(e, Event::TalkOver { agent_start_ms, .. } if *agent_start_ms < 6_000))
+        .collect();
+    assert!(echo_talk_over.is_empty(), "{echo_talk_over:?}");
     let bleeds: Vec<Notice> = notices_rx
         .try_iter()
         .filter(|n| matches!(n, Notice::Bleed(_)))

@@ -5,19 +5,25 @@ use std::sync::mpsc;
 
 use parley::engine::{Event, Speaker};
 use parley::sources::audio::live::{self, LiveAudio, RING_SECONDS};
-use parley::sources::audio::ChannelAnalyzer;
+use parley::sources::audio::{talk_over, ChannelAnalyzer};
 
 const RATE: u32 = 16_000;
 
 /// `on` seconds of a voiced, syllable-like signal after `off` seconds of silence, then silence.
 fn burst(off: f32, on: f32, total: f32) -> Vec<f32> {
+    syllables(off, on, total, 4.0)
+}
+
+/// As [`burst`], with `per_s` syllables a second (two voices' envelopes must differ, or one
+/// looks like the other's echo).
+fn syllables(off: f32, on: f32, total: f32, per_s: f32) -> Vec<f32> {
     (0..(total * RATE as f32) as usize)
         .map(|i| {
             let t = i as f32 / RATE as f32;
             if t < off || t >= off + on {
                 return 0.0;
             }
-            let envelope = (t * 4.0 * std::f32::consts::PI).sin().abs();
+            let envelope = (t * per_s / 2.0 * 2.0 * std::f32::consts::PI).sin().abs();
             0.3 * envelope * (t * 2.0 * std::f32::consts::PI * 150.0).sin()
         })
         .collect()
@@ -65,8 +71,18 @@ fn live_rings_give_the_same_events_as_a_file_and_stop_with_a_report() {
 
     let mut expected = offline(Speaker::Agent, &agent);
     expected.extend(offline(Speaker::Customer, &customer));
+    // Talk-overs depend on when the thread happened to look (see the paced test below).
+    let (talk_overs, voice): (Vec<Event>, Vec<Event>) = events
+        .iter()
+        .cloned()
+        .partition(|e| matches!(e, Event::TalkOver { .. }));
+    let replayed = talk_over::from_spurts(&expected);
+    assert!(
+        talk_overs.iter().all(|t| replayed.contains(t)),
+        "{talk_overs:?}"
+    );
     let key = |e: &Event| (e.at_ms(), format!("{e:?}"));
-    let (mut got, mut want) = (events.clone(), expected);
+    let (mut got, mut want) = (voice, expected);
     got.sort_by_key(key);
     want.sort_by_key(key);
     // The customer went through 16-bit stereo, so levels may differ in the last decimal.
@@ -113,6 +129,76 @@ fn live_rings_give_the_same_events_as_a_file_and_stop_with_a_report() {
         }
         _ => unreachable!(),
     }
+}
+
+#[test]
+fn agent_speech_over_the_customer_is_reported_while_both_still_speak() {
+    let customer = burst(1.0, 3.0, 5.0);
+    let agent = syllables(2.0, 1.5, 5.0, 2.6);
+    let (mut agent_feed, agent_in) = live::channel(Speaker::Agent, RATE);
+    let (mut customer_feed, customer_in) = live::channel(Speaker::Customer, RATE);
+    let (tx, rx) = mpsc::sync_channel(1024);
+    let sink = Box::new(move |e: Event| {
+        tx.send(e).expect("test receiver alive");
+    });
+    let audio = LiveAudio::start(vec![agent_in, customer_in], sink).unwrap();
+    // Four times real time: the thread looks every 20 ms, so every 80 ms of audio.
+    let block = RATE as usize / 100;
+    for (a, c) in agent.chunks(block).zip(customer.chunks(block)) {
+        agent_feed.push(a);
+        customer_feed.push(c);
+        std::thread::sleep(std::time::Duration::from_micros(2_500));
+    }
+    audio.stop().unwrap();
+    let events: Vec<Event> = rx.try_iter().collect();
+    let mut offline_events = offline(Speaker::Agent, &agent);
+    offline_events.extend(offline(Speaker::Customer, &customer));
+    let replayed = talk_over::from_spurts(&offline_events);
+    let live: Vec<&Event> = events
+        .iter()
+        .filter(|e| matches!(e, Event::TalkOver { .. }))
+        .collect();
+    assert!(live.len() >= 5, "{live:?}");
+    assert!(live.iter().all(|t| replayed.contains(t)), "{live:?}");
+    let agent_end = events
+        .iter()
+        .find_map(|e| match e {
+            Event::VoiceActivity {
+                speaker: Speaker::Agent,
+                end_ms,
+                ..
+            } => Some(*end_ms),
+            _ => None,
+        })
+        .unwrap();
+    // Reported while it happens: 0.6 s of the agent over the customer is known well before
+    // the agent's turn ends (and its spurt is reported 350 ms after that).
+    let known = live.iter().find_map(|e| match e {
+        Event::TalkOver {
+            agent_start_ms,
+            at_ms,
+            ..
+        } if at_ms - agent_start_ms >= 600 => Some(*at_ms),
+        _ => None,
+    });
+    assert!(
+        known.is_some_and(|at| at + 500 < agent_end),
+        "{known:?} {agent_end}"
+    );
+    let sent_at = |wanted: &Event| events.iter().position(|e| e == wanted);
+    let spurt_at = events
+        .iter()
+        .position(|e| {
+            matches!(
+                e,
+                Event::VoiceActivity {
+                    speaker: Speaker::Agent,
+                    ..
+                }
+            )
+        })
+        .unwrap();
+    assert!(live.iter().all(|t| sent_at(t) < Some(spurt_at)));
 }
 
 #[test]

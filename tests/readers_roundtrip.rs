@@ -60,7 +60,9 @@ fn line(event: &Event) -> Value {
                 }
             }
         }
-        Event::Tick { .. } => unreachable!("transcripts hold no ticks"),
+        Event::Tick { .. } | Event::TalkOver { .. } => {
+            unreachable!("transcripts hold no ticks or talk-overs")
+        }
     }
 }
 

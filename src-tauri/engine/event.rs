@@ -96,6 +96,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         syllable_rate: Option<f32>,
     },
+    /// Both sides talking at once, while it lasts (live audio sends one every 100 ms of it):
+    /// the agent since `agent_start_ms`, the customer since `customer_start_ms`, both still
+    /// speaking at `at_ms`. An interruption is coached while it happens, not once the turns end.
+    TalkOver {
+        agent_start_ms: Ms,
+        customer_start_ms: Ms,
+        at_ms: Ms,
+    },
     HoldStarted {
         at_ms: Ms,
     },
@@ -122,7 +130,8 @@ impl Event {
             | Event::HoldStarted { at_ms }
             | Event::HoldEnded { at_ms }
             | Event::Agent { at_ms, .. }
-            | Event::Tick { at_ms } => *at_ms,
+            | Event::Tick { at_ms }
+            | Event::TalkOver { at_ms, .. } => *at_ms,
             Event::Utterance(u) => u.end_ms,
             Event::VoiceActivity { end_ms, .. } => *end_ms,
         }

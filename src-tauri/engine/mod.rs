@@ -339,6 +339,19 @@ impl Engine {
                     self.rate_and_share(&mut candidates);
                 }
             }
+            Event::TalkOver {
+                agent_start_ms,
+                customer_start_ms,
+                at_ms,
+            } => {
+                let report = self.pacing.talk_over(
+                    *agent_start_ms,
+                    *customer_start_ms,
+                    *at_ms,
+                    &self.playbook.thresholds,
+                );
+                self.after_segment(Speaker::Agent, &report, &mut out, &mut candidates);
+            }
             Event::HoldStarted { at_ms } => {
                 self.pacing.hold_started(*at_ms);
                 self.state = CallState::OnHold;

@@ -83,6 +83,9 @@ pub struct PacingTracker {
     levels: [Level; 2],
     customer_loud_until: Option<Ms>,
     customer_floor_ms: Ms,
+    /// Start of the agent speech last reported as an interruption while it went on: its end
+    /// does not report it again.
+    interruption_in_progress: Option<Ms>,
 }
 
 fn idx(s: Speaker) -> usize {
@@ -138,6 +141,29 @@ impl PacingTracker {
             self.audio_timing[idx(speaker)] = true;
         }
         from_audio || !self.audio_timing[idx(speaker)]
+    }
+
+    /// Both sides talking at `at` (see `Event::TalkOver`): the agent who started over the
+    /// customer is an interruption as soon as the overlap reaches the playbook's limit.
+    pub fn talk_over(
+        &mut self,
+        agent_start: Ms,
+        customer_start: Ms,
+        at: Ms,
+        t: &Thresholds,
+    ) -> SegmentReport {
+        let mut report = SegmentReport::default();
+        let overlap = at.saturating_sub(agent_start.max(customer_start));
+        if agent_start > customer_start
+            && overlap >= ms(t.interruption_overlap_s)
+            && self.interruption_in_progress != Some(agent_start)
+        {
+            self.interruption_in_progress = Some(agent_start);
+            self.interruptions += 1;
+            self.customer_floor_ms = 0;
+            report.interruption = Some((overlap, agent_start));
+        }
+        report
     }
 
     /// A finished stretch of speech.
@@ -226,7 +252,7 @@ impl PacingTracker {
                 Speaker::Agent => (start, other.start),
                 Speaker::Customer => (other.start, start),
             };
-            if agent_start > customer_start {
+            if agent_start > customer_start && self.interruption_in_progress != Some(agent_start) {
                 self.interruptions += 1;
                 self.customer_floor_ms = 0;
                 report.interruption = Some((overlap, agent_start));

@@ -149,6 +149,50 @@ fn customer_talking_over_agent_is_not_the_agents_interruption() {
     assert_eq!(e.pacing().interruptions, 0);
 }
 
+fn voice(speaker: Speaker, start_ms: Ms, end_ms: Ms) -> Event {
+    Event::VoiceActivity {
+        speaker,
+        start_ms,
+        end_ms,
+        level_db: None,
+        syllable_rate: None,
+    }
+}
+
+/// What capture reports while both speak: a talk-over every 100 ms of `from..=to`.
+fn talk_over(agent_start_ms: Ms, customer_start_ms: Ms, from: Ms, to: Ms) -> Vec<Event> {
+    (from / 100..=to / 100)
+        .map(|i| Event::TalkOver {
+            agent_start_ms,
+            customer_start_ms,
+            at_ms: i * 100,
+        })
+        .collect()
+}
+
+#[test]
+fn an_interruption_is_coached_while_it_happens_and_counted_once() {
+    let mut events = talk_over(6_000, 2_000, 6_100, 7_000);
+    events.push(voice(Speaker::Customer, 2_000, 7_000));
+    events.push(voice(Speaker::Agent, 6_000, 9_000));
+    let (e, out) = run(&events);
+    // The playbook's limit is 0.6 s of overlap: the nudge comes at 6.6 s, while both still
+    // speak, not when the agent's turn ends at 9 s.
+    assert_eq!(nudges(&out), vec![(Rule::Interruption, 6_600)]);
+    assert_eq!(e.pacing().interruptions, 1);
+    assert_eq!(e.pacing().overlaps, 1);
+}
+
+#[test]
+fn talking_over_without_an_interruption_is_not_coached() {
+    // The customer talks over the agent; and a short overlap is a backchannel.
+    let mut events = talk_over(0, 4_000, 4_100, 6_000);
+    events.extend(talk_over(20_000, 19_000, 20_100, 20_400));
+    let (e, out) = run(&events);
+    assert!(!fired(&out, Rule::Interruption));
+    assert_eq!(e.pacing().interruptions, 0);
+}
+
 #[test]
 fn dead_air_fires_once_per_silence_and_not_on_hold() {
     let (_, out) = run(&[agent(0.0, 2.0, "One moment please."), tick(12.0)]);

@@ -33,6 +33,7 @@ fn event_kind(e: &Event) -> &'static str {
         Event::HoldEnded { .. } => "hold_ended",
         Event::Agent { .. } => "agent",
         Event::Tick { .. } => "tick",
+        Event::TalkOver { .. } => "talk_over",
     }
 }
 

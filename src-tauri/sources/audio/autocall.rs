@@ -189,6 +189,15 @@ fn rebase(event: &Event, origin: Ms) -> Event {
             syllable_rate,
         },
         Event::Tick { at_ms } => Event::Tick { at_ms: at(at_ms) },
+        Event::TalkOver {
+            agent_start_ms,
+            customer_start_ms,
+            at_ms,
+        } => Event::TalkOver {
+            agent_start_ms: at(agent_start_ms),
+            customer_start_ms: at(customer_start_ms),
+            at_ms: at(at_ms),
+        },
         Event::CallStarted {
             at_ms,
             agent,

@@ -169,6 +169,11 @@ const WINDOW_FRAMES: u64 = 100;
 /// Share of a long spurt's windows that must follow the call for it to be the echo.
 const ECHO_SHARE: f32 = 0.8;
 
+/// Whether the microphone's spurt `start_ms..end_ms` is long enough for [`echo`] to judge.
+pub fn judgeable(mic: &Envelope, start_ms: Ms, end_ms: Ms) -> bool {
+    mic.frame_at(end_ms).saturating_sub(mic.frame_at(start_ms)) >= MIN_FRAMES as u64
+}
+
 /// The echo the spurt `start_ms..end_ms` of the microphone is, if it is one.
 pub fn echo(mic: &Envelope, call: &Envelope, start_ms: Ms, end_ms: Ms) -> Option<Bleed> {
     let (from, to) = (mic.frame_at(start_ms), mic.frame_at(end_ms));

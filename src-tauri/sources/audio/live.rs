@@ -14,7 +14,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::analyzer::ChannelAnalyzer;
-use super::bleed::{Bleed, BleedGuard};
+use super::bleed::{self, Bleed, BleedGuard};
+use super::talk_over::TalkOverClock;
 use crate::engine::{Event, Speaker};
 
 /// Seconds of audio a ring holds: the analysis thread may stall this long before samples drop.
@@ -283,12 +284,14 @@ fn analysis(
         .collect();
     let mut last_tick = 0u64;
     let mut bleed = bleed_pair(&mut inputs);
+    let mut talk_over = TalkOverClock::default();
     loop {
         let before = report.samples;
         drain(&mut inputs, &mut block, &mut events, &mut report, &mut tap);
         if let Some(found) = review_bleed(&mut bleed, &inputs, &mut events) {
             notices(Notice::Bleed(found));
         }
+        events.extend(talk_over_due(&mut talk_over, &inputs, &bleed));
         report.events += events.len() as u64;
         send(&mut events, &mut sink, &mut tap);
         if let Some(t) = tap.as_mut() {
@@ -431,6 +434,49 @@ fn bleed_pair(inputs: &mut [ChannelInput]) -> Option<(usize, usize, BleedGuard)>
         input.analyzer.keep_envelope();
     }
     Some((mic, call, BleedGuard::new()))
+}
+
+/// The talk-over due now (both channels' spurts open), unless the agent's side of it is the
+/// call's own echo.
+fn talk_over_due(
+    clock: &mut TalkOverClock,
+    inputs: &[ChannelInput],
+    bleed: &Option<(usize, usize, BleedGuard)>,
+) -> Option<Event> {
+    let open = |s: Speaker| {
+        inputs
+            .iter()
+            .find(|i| i.analyzer.speaker() == s)
+            .and_then(|i| i.analyzer.open_span_ms())
+    };
+    let event = clock.due(open(Speaker::Agent), open(Speaker::Customer))?;
+    let Some((mic, call, guard)) = bleed else {
+        return Some(event);
+    };
+    // On speakers every customer turn is heard on the microphone: once that is known, agent
+    // speech is judged when its spurt ends (where its echo head is cut off), not while it runs.
+    if guard.found().is_some() {
+        return None;
+    }
+    let (Some(mic), Some(call)) = (inputs.get(*mic), inputs.get(*call)) else {
+        return Some(event);
+    };
+    let (Some(mic_env), Some(call_env)) = (mic.analyzer.envelope(), call.analyzer.envelope())
+    else {
+        return Some(event);
+    };
+    match &event {
+        Event::TalkOver {
+            agent_start_ms,
+            at_ms,
+            ..
+        } if !bleed::judgeable(mic_env, *agent_start_ms, *at_ms)
+            || bleed::echo(mic_env, call_env, *agent_start_ms, *at_ms).is_some() =>
+        {
+            None
+        }
+        _ => Some(event),
+    }
 }
 
 fn review_bleed(

@@ -13,6 +13,7 @@ pub mod capture;
 pub mod live;
 pub mod rate;
 pub mod segment;
+pub mod talk_over;
 pub mod vad;
 pub mod wav;
 
@@ -56,8 +57,11 @@ pub fn voice_activity_from_wav(path: &Path) -> Result<(Vec<Event>, Ms), AudioErr
 }
 
 /// The call as a live source would deliver it: the transcript replay's scheduler, fed in start
-/// order, puts each segment at its end and a tick every second between.
+/// order, puts each segment at its end, the talk-overs live capture reports while both speak,
+/// and a tick every second between.
 pub fn call_events(mut voice: Vec<Event>, duration_ms: Ms) -> Vec<Event> {
+    let talk_over = talk_over::from_spurts(&voice);
+    voice.extend(talk_over);
     voice.sort_by_key(crate::sources::transcript::start_ms);
     voice.push(Event::CallEnded {
         at_ms: duration_ms,

@@ -68,6 +68,12 @@ pub enum Message {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         syllable_rate: Option<f32>,
     },
+    /// Both sides talking at once, still going at `at_ms` (see `Event::TalkOver`).
+    TalkOver {
+        agent_start_ms: Ms,
+        customer_start_ms: Ms,
+        at_ms: Ms,
+    },
     Tick {
         at_ms: Ms,
     },
@@ -124,6 +130,28 @@ impl Message {
             Message::Agent { at_ms, action } => {
                 check_time("at_ms", *at_ms)?;
                 check_action(action)
+            }
+            Message::TalkOver {
+                agent_start_ms,
+                customer_start_ms,
+                at_ms,
+            } => {
+                check_time("at_ms", *at_ms)?;
+                for (name, start) in [
+                    ("agent_start_ms", *agent_start_ms),
+                    ("customer_start_ms", *customer_start_ms),
+                ] {
+                    if start > *at_ms {
+                        return Err(field(name, format!("{start} is after at_ms {at_ms}")));
+                    }
+                    if *at_ms - start > MAX_SEGMENT_MS {
+                        return Err(field(
+                            name,
+                            format!("{start} is more than 10 minutes before at_ms {at_ms}"),
+                        ));
+                    }
+                }
+                Ok(())
             }
             Message::Partial(s) => check_span(s.start_ms, s.end_ms).and(check_text(&s.text, true)),
             Message::Final(s) => check_span(s.start_ms, s.end_ms).and(check_text(&s.text, false)),
@@ -183,6 +211,15 @@ impl Message {
                 level_db,
                 syllable_rate,
             },
+            Message::TalkOver {
+                agent_start_ms,
+                customer_start_ms,
+                at_ms,
+            } => Event::TalkOver {
+                agent_start_ms,
+                customer_start_ms,
+                at_ms,
+            },
             Message::Tick { at_ms } => Event::Tick { at_ms },
         }
     }
@@ -228,6 +265,15 @@ impl Message {
                 end_ms,
                 level_db,
                 syllable_rate,
+            },
+            Event::TalkOver {
+                agent_start_ms,
+                customer_start_ms,
+                at_ms,
+            } => Message::TalkOver {
+                agent_start_ms,
+                customer_start_ms,
+                at_ms,
             },
             Event::Tick { at_ms } => Message::Tick { at_ms },
         }

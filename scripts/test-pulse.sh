@@ -41,8 +41,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The installed Whisper model, found before HOME moves (every run below transcribes with it).
-models=${XDG_DATA_HOME:-$HOME/.local/share}/parley/models/whisper
+# The installed models, found before HOME moves: every run below transcribes with the Whisper
+# model and reads the words with the language model, as the app does once they are installed.
+export PARLEY_MODELS_DIR="${PARLEY_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/parley/models}"
+models=$PARLEY_MODELS_DIR/whisper
 if [[ -z "${PARLEY_STT_MODEL:-}" && -f "$models/ggml-base-q8_0.bin" ]]; then
   export PARLEY_STT_MODEL="$models/ggml-base-q8_0.bin"
 fi

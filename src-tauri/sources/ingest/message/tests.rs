@@ -11,6 +11,7 @@ fn parses_each_kind() {
         r#"{"type":"hold_start","at_ms":5000}"#,
         r#"{"type":"agent","at_ms":5,"action":"tick_item","item":"paraphrase"}"#,
         r#"{"type":"voice_activity","speaker":"agent","start_ms":0,"end_ms":10,"level_db":-3.5}"#,
+        r#"{"type":"talk_over","agent_start_ms":9000,"customer_start_ms":2000,"at_ms":9600}"#,
         r#"{"type":"call_end","at_ms":9000,"reason":"completed"}"#,
     ];
     for text in ok {
@@ -42,6 +43,14 @@ fn refusals_name_the_field() {
         ),
         (r#"{"type":"shout"}"#, "shout"),
         (
+            r#"{"type":"talk_over","agent_start_ms":9000,"customer_start_ms":9700,"at_ms":9600}"#,
+            "`customer_start_ms` 9700 is after at_ms 9600",
+        ),
+        (
+            r#"{"type":"talk_over","agent_start_ms":0,"customer_start_ms":0,"at_ms":700000}"#,
+            "`agent_start_ms` 0 is more than 10 minutes before",
+        ),
+        (
             r#"{"type":"voice_activity","speaker":"agent","start_ms":0,"end_ms":1,"syllable_rate":99}"#,
             "syllable_rate",
         ),
@@ -60,6 +69,16 @@ fn event() -> impl Strategy<Value = Event> {
     prop_oneof![
         (0..MAX_CALL_MS).prop_map(|at_ms| Event::Tick { at_ms }),
         (0..MAX_CALL_MS).prop_map(|at_ms| Event::HoldStarted { at_ms }),
+        (
+            MAX_SEGMENT_MS..MAX_CALL_MS,
+            0..MAX_SEGMENT_MS,
+            0..MAX_SEGMENT_MS
+        )
+            .prop_map(|(at_ms, a, c)| Event::TalkOver {
+                agent_start_ms: at_ms - a,
+                customer_start_ms: at_ms - c,
+                at_ms,
+            }),
         (
             speaker(),
             0..MAX_CALL_MS - MAX_SEGMENT_MS,

@@ -5,7 +5,9 @@
 # `parley serve --capture` listens; then the coaching and the saved session are checked
 # (tests/pulse/check.py). A second run starts and ends the call automatically from the audio; a
 # third unloads the softphone device mid-call: the call must go on with the microphone and still
-# be saved. A fourth speaks a
+# be saved. A fourth takes a call on speakers: the softphone's output comes back into the
+# microphone through a loopback, and the echo must not count as the agent's speech
+# (tests/pulse/check_speakers.py). A fifth speaks a
 # complaint, its restatement and an insult: with the installed Whisper model the words of both
 # sides reach the engine (paraphrase ticked, a boundary nudge) and the saved session has the
 # transcript (tests/pulse/check_words.py); SKIPPED without a model (scripts/install-models.sh
@@ -140,20 +142,43 @@ assert s["session"]["status"] == "complete", s["session"]
 assert customer, "the customer's speech before the device vanished is kept"
 assert len(agent) >= 2 and agent[-1]["start_ms"] > customer[-1]["end_ms"], "the microphone kept working"
 PY
-echo "== words from both sides"
-if [[ -z "${PARLEY_STT_MODEL:-}" ]]; then
-  echo "SKIPPED: no Whisper model installed (scripts/install-models.sh installs it)"
-  echo "live capture test: 3 passed, 0 failed, 1 skipped"
-  exit 0
-fi
 # The softphone device is back (the last run unloaded it).
 pactl load-module module-null-sink sink_name=softphone sink_properties=device.description=Softphone >/dev/null
+
+echo "== an agent on speakers"
+# The softphone's output is heard again by the microphone: a loopback 150 ms late, 6 dB down
+# (79% on PulseAudio's cubic volume scale), while the agent answers after each customer turn.
+room=$(pactl load-module module-loopback source=softphone.monitor sink=micfeed latency_msec=150 \
+  source_dont_move=true sink_dont_move=true)
+echo_input=""
+for _ in $(seq 50); do
+  echo_input=$(pactl list short sink-inputs | awk '$4 == "module-loopback.c" {print $1; exit}')
+  [[ -n "$echo_input" ]] && break
+  sleep 0.1
+done
+pactl set-sink-input-volume "$echo_input" 79%
 start_serve
 paplay --device=micfeed "$work/words-agent.wav" &
 agent_play=$!
 paplay --device=softphone "$work/words-customer.wav"
 wait "$agent_play"
 stop_serve
-"$bin" sessions show 4 --json >"$work/session-words.json"
+pactl unload-module "$room"
+"$bin" sessions show 4 --json >"$work/session-speakers.json"
+python3 tests/pulse/check_speakers.py "$work" "$work/session-speakers.json"
+
+echo "== words from both sides"
+if [[ -z "${PARLEY_STT_MODEL:-}" ]]; then
+  echo "SKIPPED: no Whisper model installed (scripts/install-models.sh installs it)"
+  echo "live capture test: 4 passed, 0 failed, 1 skipped"
+  exit 0
+fi
+start_serve
+paplay --device=micfeed "$work/words-agent.wav" &
+agent_play=$!
+paplay --device=softphone "$work/words-customer.wav"
+wait "$agent_play"
+stop_serve
+"$bin" sessions show 5 --json >"$work/session-words.json"
 python3 tests/pulse/check_words.py "$work" "$work/session-words.json"
-echo "live capture test: 4 passed, 0 failed"
+echo "live capture test: 5 passed, 0 failed"

@@ -6,6 +6,7 @@ assets/models/boundary-examples.bin and intent-examples.bin, which the engine co
     cargo build --no-default-features && scripts/install-models.sh
     /path/to/venv/bin/python scripts/train_language.py [--data ../shared/data] [--parley target/debug/parley]
     ... scripts/train_language.py --only pairs    (paraphrase and acknowledge heads only, ~3 min)
+    ... scripts/train_language.py --only intent   (the intent head and its bank only)
 
 The inputs of every head (the sentence embedding and the grammar features) are computed by the
 app itself (`parley features`), so training and the live engine read exactly the same numbers.
@@ -457,16 +458,18 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--parley", default=os.path.join(ROOT, "target", "debug", "parley"))
     ap.add_argument("--convabuse", help="folder with ConvAbuse train.csv and valid.csv")
-    ap.add_argument("--only", choices=["pairs"],
-                    help="refit only the paraphrase and acknowledge heads (pairs), keeping the "
-                         "boundary and intent heads and their example banks as they are")
+    ap.add_argument("--only", choices=["pairs", "intent"],
+                    help="refit only the paraphrase and acknowledge heads (pairs) or the intent "
+                         "head and its example bank (intent), keeping the others as they are")
     args = ap.parse_args()
-    if args.only == "pairs":
+    if args.only:
         with open(OUT) as f:
             heads = json.load(f)
-        phead, ahead, preport = pairs(args.parley, args.data, heads["dimensions"])
-        heads["paraphrase"], heads["acknowledge"] = phead, ahead
-        report = preport
+        if args.only == "pairs":
+            phead, ahead, report = pairs(args.parley, args.data, heads["dimensions"])
+            heads["paraphrase"], heads["acknowledge"] = phead, ahead
+        else:
+            heads["intent"], report = intent(args.parley)
     else:
         bhead, breport, dims = boundary(args.parley, args.data, args.convabuse)
         phead, ahead, preport = pairs(args.parley, args.data, dims)

@@ -63,6 +63,11 @@ mkdir -p "$work/home" && mkdir -m 700 "$work/pulse"
 XDG_RUNTIME_DIR="$work/pulse" HOME="$work/home" pulseaudio -D -n --exit-idle-time=-1 --disable-shm=yes \
   --log-target=file:"$work/pulse.log" --load="module-native-protocol-unix auth-anonymous=1"
 export PULSE_SERVER="unix:$work/pulse/pulse/native"
+# The server keeps its cookie under XDG_CONFIG_HOME, which the app shares and reads it from
+# (a client without the cookie is dropped mid-handshake and the app falls back to ALSA).
+if [[ ! -s "$XDG_CONFIG_HOME/pulse/cookie" ]]; then
+  echo "FAIL: the PulseAudio server wrote no cookie at $XDG_CONFIG_HOME/pulse/cookie"; exit 1
+fi
 pactl load-module module-null-sink sink_name=softphone sink_properties=device.description=Softphone >/dev/null
 pactl load-module module-null-sink sink_name=micfeed sink_properties=device.description=MicFeed >/dev/null
 pactl load-module module-remap-source source_name=virtmic master=micfeed.monitor \

@@ -2,6 +2,8 @@ use clap::Parser;
 use parley::cli::{self, Cli};
 
 fn main() {
+    // Before any thread starts: it may set an environment variable.
+    parley::sources::audio::capture::find_pulse_cookie();
     let parsed = Cli::parse();
     let code = match parsed.command {
         Some(command) => match cli::run(command) {

@@ -164,6 +164,46 @@ pub fn pick<'a>(
 const PULSE_TRIES: u32 = 3;
 const PULSE_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// Where the pulse client cpal uses looks for the server's cookie.
+fn cookie_candidates() -> Vec<std::path::PathBuf> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    std::env::var_os("PULSE_COOKIE")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain(
+            home.iter()
+                .flat_map(|h| [h.join(".config/pulse/cookie"), h.join(".pulse-cookie")]),
+        )
+        .collect()
+}
+
+/// A PulseAudio server run with `XDG_CONFIG_HOME` set keeps its cookie there, where libpulse
+/// clients look too but the pulse client cpal uses does not: without it the handshake fails and
+/// capture falls back to ALSA. Points `PULSE_COOKIE` at it when nothing else does. Call it at
+/// the start of `main`, before any thread reads the environment.
+pub fn find_pulse_cookie() {
+    if std::env::var_os("PULSE_COOKIE").is_some() {
+        return;
+    }
+    let Some(config) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) else {
+        return;
+    };
+    let cookie = std::path::Path::new(&config).join("pulse").join("cookie");
+    if cookie.is_file() {
+        std::env::set_var("PULSE_COOKIE", cookie);
+    }
+}
+
+/// What to add to a refused handshake when no PulseAudio cookie can be found: the client then
+/// sends an empty one, which a PulseAudio server (unlike PipeWire's) answers by closing the
+/// connection, whatever its auth settings.
+fn missing_cookie_hint() -> &'static str {
+    match cookie_candidates().iter().any(|p| p.exists()) {
+        true => "",
+        false => "; no PulseAudio cookie found (PULSE_COOKIE, ~/.config/pulse/cookie)",
+    }
+}
+
 /// cpal's default host: PulseAudio when a pulse server is reachable, else ALSA.
 pub struct CpalBackend {
     host: cpal::Host,
@@ -187,7 +227,7 @@ impl CpalBackend {
                             pulse_error: None,
                         }
                     }
-                    Err(e) => pulse_error = Some(e.to_string()),
+                    Err(e) => pulse_error = Some(format!("{e}{}", missing_cookie_hint())),
                 }
             }
         }

@@ -89,12 +89,18 @@ stop_serve() {
   cat "$work/serve.err"
 }
 
+# Plays both sides of a call made by make_call.py (PREFIX: "" or "words-") at once: the agent's
+# into the microphone feed, the customer's into the softphone.
+play_call() {
+  paplay --device=micfeed "$work/${1}agent.wav" &
+  local agent_play=$!
+  paplay --device=softphone "$work/${1}customer.wav"
+  wait "$agent_play"
+}
+
 echo "== a call on both sides"
 start_serve
-paplay --device=micfeed "$work/agent.wav" &
-agent_play=$!
-paplay --device=softphone "$work/customer.wav"
-wait "$agent_play"
+play_call ""
 stop_serve
 "$bin" sessions show 1 --json >"$work/session.json"
 python3 tests/pulse/check.py "$work" "$work/session.json"
@@ -158,10 +164,7 @@ for _ in $(seq 50); do
 done
 pactl set-sink-input-volume "$echo_input" 79%
 start_serve
-paplay --device=micfeed "$work/words-agent.wav" &
-agent_play=$!
-paplay --device=softphone "$work/words-customer.wav"
-wait "$agent_play"
+play_call "words-"
 stop_serve
 pactl unload-module "$room"
 "$bin" sessions show 4 --json >"$work/session-speakers.json"
@@ -174,10 +177,7 @@ if [[ -z "${PARLEY_STT_MODEL:-}" ]]; then
   exit 0
 fi
 start_serve
-paplay --device=micfeed "$work/words-agent.wav" &
-agent_play=$!
-paplay --device=softphone "$work/words-customer.wav"
-wait "$agent_play"
+play_call "words-"
 stop_serve
 "$bin" sessions show 5 --json >"$work/session-words.json"
 python3 tests/pulse/check_words.py "$work" "$work/session-words.json"

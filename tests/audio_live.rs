@@ -37,18 +37,30 @@ fn offline(speaker: Speaker, samples: &[f32]) -> Vec<Event> {
     out
 }
 
-#[test]
-fn live_rings_give_the_same_events_as_a_file_and_stop_with_a_report() {
-    let agent = burst(1.0, 2.0, 5.0);
-    let customer = burst(2.5, 1.5, 5.0);
-    let (mut agent_feed, agent_in) = live::channel(Speaker::Agent, RATE);
-    let (mut customer_feed, customer_in) = live::channel(Speaker::Customer, RATE);
+/// Live analysis of an agent and a customer channel, with the feeds a device callback would
+/// write and the events it sends.
+fn start_both() -> (
+    live::ChannelFeed,
+    live::ChannelFeed,
+    LiveAudio,
+    mpsc::Receiver<Event>,
+) {
+    let (agent_feed, agent_in) = live::channel(Speaker::Agent, RATE);
+    let (customer_feed, customer_in) = live::channel(Speaker::Customer, RATE);
     // Bounded like everything else: the analysis thread may fall behind by a whole ring.
     let (tx, rx) = mpsc::sync_channel(1024);
     let sink = Box::new(move |e: Event| {
         tx.send(e).expect("test receiver alive");
     });
     let audio = LiveAudio::start(vec![agent_in, customer_in], sink).unwrap();
+    (agent_feed, customer_feed, audio, rx)
+}
+
+#[test]
+fn live_rings_give_the_same_events_as_a_file_and_stop_with_a_report() {
+    let agent = burst(1.0, 2.0, 5.0);
+    let customer = burst(2.5, 1.5, 5.0);
+    let (mut agent_feed, mut customer_feed, audio, rx) = start_both();
     // 10 ms callbacks, as a device would deliver them; interleaved stereo for the customer.
     let block = RATE as usize / 100;
     for (a, c) in agent.chunks(block).zip(customer.chunks(block)) {
@@ -135,13 +147,7 @@ fn live_rings_give_the_same_events_as_a_file_and_stop_with_a_report() {
 fn agent_speech_over_the_customer_is_reported_while_both_still_speak() {
     let customer = burst(1.0, 3.0, 5.0);
     let agent = syllables(2.0, 1.5, 5.0, 2.6);
-    let (mut agent_feed, agent_in) = live::channel(Speaker::Agent, RATE);
-    let (mut customer_feed, customer_in) = live::channel(Speaker::Customer, RATE);
-    let (tx, rx) = mpsc::sync_channel(1024);
-    let sink = Box::new(move |e: Event| {
-        tx.send(e).expect("test receiver alive");
-    });
-    let audio = LiveAudio::start(vec![agent_in, customer_in], sink).unwrap();
+    let (mut agent_feed, mut customer_feed, audio, rx) = start_both();
     // Four times real time: the thread looks every 20 ms, so every 80 ms of audio.
     let block = RATE as usize / 100;
     for (a, c) in agent.chunks(block).zip(customer.chunks(block)) {

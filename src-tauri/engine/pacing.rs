@@ -156,14 +156,23 @@ impl PacingTracker {
         let overlap = at.saturating_sub(agent_start.max(customer_start));
         if agent_start > customer_start
             && overlap >= ms(t.interruption_overlap_s)
-            && self.interruption_in_progress != Some(agent_start)
+            && self.interrupted(overlap, agent_start, &mut report)
         {
             self.interruption_in_progress = Some(agent_start);
-            self.interruptions += 1;
-            self.customer_floor_ms = 0;
-            report.interruption = Some((overlap, agent_start));
         }
         report
+    }
+
+    /// Counts the agent's speech from `agent_start` as an interruption, unless it was already
+    /// reported while it went on; true when it is counted now.
+    fn interrupted(&mut self, overlap: Ms, agent_start: Ms, report: &mut SegmentReport) -> bool {
+        if self.interruption_in_progress == Some(agent_start) {
+            return false;
+        }
+        self.interruptions += 1;
+        self.customer_floor_ms = 0;
+        report.interruption = Some((overlap, agent_start));
+        true
     }
 
     /// A finished stretch of speech.
@@ -238,7 +247,12 @@ impl PacingTracker {
         report: &mut SegmentReport,
     ) {
         let threshold = ms(t.interruption_overlap_s);
-        for other in self.recent.iter().filter(|s| s.speaker != speaker) {
+        // By index: counting an interruption borrows the whole tracker.
+        for i in 0..self.recent.len() {
+            let other = self.recent[i];
+            if other.speaker == speaker {
+                continue;
+            }
             let overlap = end.min(other.end).saturating_sub(start.max(other.start));
             if overlap == 0 {
                 continue;
@@ -252,10 +266,8 @@ impl PacingTracker {
                 Speaker::Agent => (start, other.start),
                 Speaker::Customer => (other.start, start),
             };
-            if agent_start > customer_start && self.interruption_in_progress != Some(agent_start) {
-                self.interruptions += 1;
-                self.customer_floor_ms = 0;
-                report.interruption = Some((overlap, agent_start));
+            if agent_start > customer_start {
+                self.interrupted(overlap, agent_start, report);
             }
         }
     }

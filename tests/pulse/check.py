@@ -6,22 +6,14 @@ WORKDIR has timeline.json (what was played) and serve.jsonl (the coaching printe
 SESSION_JSON is `parley sessions show ID --json` of the saved call.
 Prints the figures and exits non-zero with the reason when something is off.
 """
-import json
 import sys
 from pathlib import Path
 
+from pulse_checks import Checks, load
+
 work = Path(sys.argv[1])
-played = json.loads((work / "timeline.json").read_text())["clips"]
-outputs = [json.loads(l) for l in (work / "serve.jsonl").read_text().splitlines() if l.strip()]
-session = json.loads(Path(sys.argv[2]).read_text())
-failures = []
-
-
-def check(ok, message):
-    print(("ok    " if ok else "FAIL  ") + message)
-    if not ok:
-        failures.append(message)
-
+played, outputs, session = load(work, "timeline.json", sys.argv[2])
+check = Checks()
 
 events = [e["json"] for e in session["timeline"] if e["origin"] == "event"]
 spurts = {"agent": [], "customer": []}
@@ -66,4 +58,4 @@ if dead_air and spurts["agent"] and spurts["customer"]:
     check(7.5 <= quiet <= 9.5, f"the dead-air nudge comes {quiet:.2f} s after the last speech (playbook: 8 s)")
 saved = [o for o in outputs if o.get("type") == "summary"]
 check(len(saved) == 1, "the call ended with one summary")
-sys.exit(1 if failures else 0)
+check.exit()

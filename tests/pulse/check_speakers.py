@@ -8,23 +8,15 @@ WORKDIR has words-timeline.json (what was played), serve.jsonl and serve.err.
 The echo must not count as agent speech: the saved agent spurts are the agent's own lines only,
 no interruption is nudged, and the agent is told once that the microphone hears the call.
 """
-import json
 import sys
 from pathlib import Path
 
+from pulse_checks import Checks, load
+
 work = Path(sys.argv[1])
-played = json.loads((work / "words-timeline.json").read_text())["clips"]
-outputs = [json.loads(l) for l in (work / "serve.jsonl").read_text().splitlines() if l.strip()]
+played, outputs, session = load(work, "words-timeline.json", sys.argv[2])
 errors = (work / "serve.err").read_text()
-session = json.loads(Path(sys.argv[2]).read_text())
-failures = []
-
-
-def check(ok, message):
-    print(("ok    " if ok else "FAIL  ") + message)
-    if not ok:
-        failures.append(message)
-
+check = Checks()
 
 events = [e["json"] for e in session["timeline"] if e["origin"] == "event"]
 agent = [(e["start_ms"] / 1000, e["end_ms"] / 1000) for e in events
@@ -41,4 +33,4 @@ check(len(agent) == len(own) and all(abs(a - s) <= 0.3 for (a, _), (s, _) in zip
       "the saved agent speech is the agent's own lines, none of the echo")
 nudges = [o for o in outputs if o.get("type") == "nudge"]
 check(not [n for n in nudges if n["rule"] == "interruption"], "the echo is not nudged as an interruption")
-sys.exit(1 if failures else 0)
+check.exit()

@@ -7,23 +7,15 @@ SESSION_JSON is `parley sessions show ID --json` of the saved call. The agent re
 customer's complaint (paraphrase ticked) and the customer insults the agent (a boundary nudge);
 the saved transcript has both speakers, each utterance with its own spurt's times.
 """
-import json
 import re
 import sys
 from pathlib import Path
 
+from pulse_checks import Checks, load
+
 work = Path(sys.argv[1])
-played = json.loads((work / "words-timeline.json").read_text())["clips"]
-outputs = [json.loads(l) for l in (work / "serve.jsonl").read_text().splitlines() if l.strip()]
-session = json.loads(Path(sys.argv[2]).read_text())
-failures = []
-
-
-def check(ok, message):
-    print(("ok    " if ok else "FAIL  ") + message)
-    if not ok:
-        failures.append(message)
-
+played, outputs, session = load(work, "words-timeline.json", sys.argv[2])
+check = Checks()
 
 def words(text):
     return re.findall(r"[a-z']+", text.lower())
@@ -55,4 +47,4 @@ check(any(n["rule"] == "boundary" for n in nudges), "the spoken insult gives a b
 err = (work / "serve.err").read_text()
 check(re.search(r"words: \d+ spurts transcribed.* 0 failed", err) is not None,
       "serve reports the words it transcribed, none failed")
-sys.exit(1 if failures else 0)
+check.exit()

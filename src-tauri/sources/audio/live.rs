@@ -437,46 +437,32 @@ fn bleed_pair(inputs: &mut [ChannelInput]) -> Option<(usize, usize, BleedGuard)>
 }
 
 /// The talk-over due now (both channels' spurts open), unless the agent's side of it is the
-/// call's own echo.
+/// call's own echo. Only a microphone and a call channel together can talk over each other: the
+/// bleed pair names them.
 fn talk_over_due(
     clock: &mut TalkOverClock,
     inputs: &[ChannelInput],
     bleed: &Option<(usize, usize, BleedGuard)>,
 ) -> Option<Event> {
-    let open = |s: Speaker| {
-        inputs
-            .iter()
-            .find(|i| i.analyzer.speaker() == s)
-            .and_then(|i| i.analyzer.open_span_ms())
-    };
-    let event = clock.due(open(Speaker::Agent), open(Speaker::Customer))?;
-    let Some((mic, call, guard)) = bleed else {
-        return Some(event);
-    };
+    let (mic, call, guard) = bleed.as_ref()?;
+    let (mic, call) = (&inputs.get(*mic)?.analyzer, &inputs.get(*call)?.analyzer);
+    let agent = mic.open_span_ms()?;
+    let event = clock.due(Some(agent), call.open_span_ms())?;
+    let agent_start = agent.0;
     // On speakers every customer turn is heard on the microphone: once that is known, agent
     // speech is judged when its spurt ends (where its echo head is cut off), not while it runs.
     if guard.found().is_some() {
         return None;
     }
-    let (Some(mic), Some(call)) = (inputs.get(*mic), inputs.get(*call)) else {
-        return Some(event);
-    };
-    let (Some(mic_env), Some(call_env)) = (mic.analyzer.envelope(), call.analyzer.envelope())
-    else {
-        return Some(event);
-    };
-    match &event {
-        Event::TalkOver {
-            agent_start_ms,
-            at_ms,
-            ..
-        } if !bleed::judgeable(mic_env, *agent_start_ms, *at_ms)
-            || bleed::echo(mic_env, call_env, *agent_start_ms, *at_ms).is_some() =>
+    if let (Some(mic_env), Some(call_env)) = (mic.envelope(), call.envelope()) {
+        let at = event.at_ms();
+        if !bleed::judgeable(mic_env, agent_start, at)
+            || bleed::echo(mic_env, call_env, agent_start, at).is_some()
         {
-            None
+            return None;
         }
-        _ => Some(event),
     }
+    Some(event)
 }
 
 fn review_bleed(

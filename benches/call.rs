@@ -1,11 +1,15 @@
-//! Speech to interruption nudge through the call runtime, queued the way audio capture queues it,
+//! Speech to pacing nudge through the call runtime, queued the way audio capture queues it,
 //! until the nudge reaches a subscriber (the overlay's or an endpoint client's path), with the
-//! runtime saving the call to a real SQLite file as it goes. Two ways capture reports an agent
-//! turn over the customer's:
-//! - closed: the agent's voice-activity spurt, known once the segmenter has seen `HANGOVER_MS`
-//!   of silence after it (plus one 10 ms frame and at most one 20 ms analysis poll);
+//! runtime saving the call to a real SQLite file as it goes. How capture reports the speech:
+//! - closed: the spurt's voice activity, known once the segmenter has seen `HANGOVER_MS` of
+//!   silence after it (plus one 10 ms frame and at most one 20 ms analysis poll);
 //! - talk-over: while both still speak, a `TalkOver` every `GRID_MS` of audio; the nudge comes
-//!   with the one at the playbook's overlap limit (plus a frame and a poll).
+//!   with the one at the playbook's overlap limit (plus a frame and a poll);
+//! - so far: the agent's speech so far, sent once the spurt has paused for `PAUSE_REPORT_MS`
+//!   (plus a frame and a poll), before the hangover ends it.
+//!
+//! Interruptions are measured on the first two, a fast turn (speaking-rate nudge) on the first
+//! and the last.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +17,7 @@ use std::time::{Duration, Instant};
 use parley::call::{CallTask, Runtime, TaskOptions};
 use parley::engine::{Event, Output, Playbook, Rule, Speaker};
 use parley::sources::audio::live::POLL;
-use parley::sources::audio::segment::HANGOVER_MS;
+use parley::sources::audio::segment::{HANGOVER_MS, PAUSE_REPORT_MS};
 use parley::sources::audio::talk_over::GRID_MS;
 use parley::sources::ingest::Submission;
 use parley::sources::SourceKind;
@@ -36,12 +40,50 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// Agent speech over the customer's, as capture reports it: by its end (`closed`) or while
-/// both still speak (the talk-over at the playbook's overlap limit).
+/// What is measured, and how capture reports it.
 #[derive(Clone, Copy)]
 enum Report {
+    /// Agent speech over the customer's, by the agent's spurt.
     Closed,
+    /// Agent speech over the customer's, while both still speak.
     TalkOver,
+    /// A fast agent turn, by its spurt.
+    FastClosed,
+    /// A fast agent turn, by its speech so far at the pause that ends it.
+    FastSoFar,
+}
+
+impl Report {
+    fn rule(self) -> Rule {
+        match self {
+            Report::Closed | Report::TalkOver => Rule::Interruption,
+            Report::FastClosed | Report::FastSoFar => Rule::SpeakingFast,
+        }
+    }
+}
+
+/// A 10 s agent turn at 6 syllables a second (about 257 words a minute).
+const FAST: (u64, u64, f32) = (3_000, 13_000, 6.0);
+
+fn fast_turn(so_far: bool) -> Event {
+    let (start_ms, end_ms, rate) = FAST;
+    if so_far {
+        Event::SpeechSoFar {
+            speaker: Speaker::Agent,
+            start_ms,
+            end_ms,
+            level_db: Some(-20.0),
+            syllable_rate: Some(rate),
+        }
+    } else {
+        Event::VoiceActivity {
+            speaker: Speaker::Agent,
+            start_ms,
+            end_ms,
+            level_db: Some(-20.0),
+            syllable_rate: Some(rate),
+        }
+    }
 }
 
 fn measure(report: Report) -> Vec<Duration> {
@@ -92,25 +134,37 @@ fn measure(report: Report) -> Vec<Duration> {
                     link.try_submit(submit(talk_over(at))).expect("queue");
                     sent
                 }
+                Report::FastClosed | Report::FastSoFar => {
+                    link.try_submit(submit(voice(Speaker::Customer, 0, 2_500)))
+                        .expect("queue");
+                    let sent = Instant::now();
+                    let so_far = matches!(report, Report::FastSoFar);
+                    link.try_submit(submit(fast_turn(so_far))).expect("queue");
+                    sent
+                }
             };
             loop {
                 let e = outputs.recv().await.expect("outputs");
                 if let Output::Nudge(n) = &e.output {
-                    if n.rule == Rule::Interruption {
+                    if n.rule == report.rule() {
                         latencies.push(sent.elapsed());
                         break;
                     }
                 }
             }
-            if let Report::TalkOver = report {
-                // The turns end as capture then reports them; the interruption is not told twice.
-                link.try_submit(submit(voice(Speaker::Customer, 1_000, 6_000)))
-                    .expect("queue");
-                link.try_submit(submit(voice(Speaker::Agent, 3_000, 5_000)))
-                    .expect("queue");
+            match report {
+                // The turns end as capture then reports them; nothing is told twice.
+                Report::TalkOver => {
+                    link.try_submit(submit(voice(Speaker::Customer, 1_000, 6_000)))
+                        .expect("queue");
+                    link.try_submit(submit(voice(Speaker::Agent, 3_000, 5_000)))
+                        .expect("queue");
+                }
+                Report::FastSoFar => link.try_submit(submit(fast_turn(false))).expect("queue"),
+                Report::Closed | Report::FastClosed => {}
             }
             let end = Event::CallEnded {
-                at_ms: 8_000,
+                at_ms: 15_000,
                 reason: None,
             };
             link.try_submit(submit(end)).expect("queue");
@@ -153,4 +207,21 @@ fn main() {
         "with the audio path's talk-over grid and poll ({grid:?} at most): p95 {:?}",
         percentile(&live, 0.95) + grid
     );
+    let pause = Duration::from_millis(PAUSE_REPORT_MS + 10) + POLL;
+    for (report, how, wait) in [
+        (Report::FastClosed, "its spurt", audio),
+        (Report::FastSoFar, "its speech so far at the pause", pause),
+    ] {
+        let fast = measure(report);
+        println!(
+            "fast turn reported by {how} -> speaking-rate nudge ({CALLS} calls, saved): p50 {:?}, p95 {:?}, max {:?}",
+            percentile(&fast, 0.5),
+            percentile(&fast, 0.95),
+            fast[fast.len() - 1]
+        );
+        println!(
+            "speech end -> speaking-rate nudge with the audio path's wait ({wait:?} at most): p95 {:?}",
+            percentile(&fast, 0.95) + wait
+        );
+    }
 }

@@ -115,9 +115,34 @@ fn live_rings_give_the_same_events_as_a_file_and_stop_with_a_report() {
                     ..
                 },
             ) => assert_eq!((s1, a1, b1), (s2, a2, b2)),
+            // The agent's speech so far, sent at its pauses, is the same live as from the file.
+            (
+                Event::SpeechSoFar {
+                    speaker: s1,
+                    start_ms: a1,
+                    end_ms: b1,
+                    ..
+                },
+                Event::SpeechSoFar {
+                    speaker: s2,
+                    start_ms: a2,
+                    end_ms: b2,
+                    ..
+                },
+            ) => assert_eq!((s1, a1, b1), (s2, a2, b2)),
             other => panic!("unexpected {other:?}"),
         }
     }
+    assert!(
+        got.iter().any(|e| matches!(
+            e,
+            Event::SpeechSoFar {
+                speaker: Speaker::Agent,
+                ..
+            }
+        )),
+        "the agent's turn ends with a pause: its speech so far is sent"
+    );
     let agent_spurt = events
         .iter()
         .find(|e| {

@@ -60,8 +60,8 @@ fn line(event: &Event) -> Value {
                 }
             }
         }
-        Event::Tick { .. } | Event::TalkOver { .. } => {
-            unreachable!("transcripts hold no ticks or talk-overs")
+        Event::Tick { .. } | Event::TalkOver { .. } | Event::SpeechSoFar { .. } => {
+            unreachable!("transcripts hold no ticks, talk-overs or speech so far")
         }
     }
 }

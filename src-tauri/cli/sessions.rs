@@ -277,7 +277,7 @@ fn render_detail(d: &SessionDetail) -> String {
         let line = match (t.origin.as_str(), t.kind.as_str()) {
             ("event", "utterance") => format!("{}: {}", text("speaker"), text("text")),
             ("event", "agent") => format!("agent action {}", text("action")),
-            ("event", "tick" | "voice_activity" | "talk_over") => continue,
+            ("event", "tick" | "voice_activity" | "talk_over" | "speech_so_far") => continue,
             ("event", k) => k.replace('_', " "),
             ("output", "nudge") => format!(
                 "NUDGE {} ({}) - {}",

@@ -96,6 +96,20 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         syllable_rate: Option<f32>,
     },
+    /// A stretch of speech still going on, as far as it has gone: audio sends one when the
+    /// agent's spurt pauses (its speech up to `end_ms`), before the spurt's own `VoiceActivity`,
+    /// so the rate, heat and talk share of a turn are coached without waiting for its hangover.
+    /// The fields mean what they mean in `VoiceActivity`; the finished spurt is what is counted.
+    /// The customer's speech so far changes nothing.
+    SpeechSoFar {
+        speaker: Speaker,
+        start_ms: Ms,
+        end_ms: Ms,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        level_db: Option<f32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        syllable_rate: Option<f32>,
+    },
     /// Both sides talking at once, while it lasts (live audio sends one every 100 ms of it):
     /// the agent since `agent_start_ms`, the customer since `customer_start_ms`, both still
     /// speaking at `at_ms`. An interruption is coached while it happens, not once the turns end.
@@ -133,7 +147,7 @@ impl Event {
             | Event::Tick { at_ms }
             | Event::TalkOver { at_ms, .. } => *at_ms,
             Event::Utterance(u) => u.end_ms,
-            Event::VoiceActivity { end_ms, .. } => *end_ms,
+            Event::VoiceActivity { end_ms, .. } | Event::SpeechSoFar { end_ms, .. } => *end_ms,
         }
     }
 }

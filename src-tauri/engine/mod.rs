@@ -32,7 +32,7 @@ use language::understanding::Understanding;
 use language::{AbuseDetector, ParaphraseDetector, PhraseSet};
 use nudges::{Candidate, Desk};
 use output::{Evidence, FollowUp};
-use pacing::PacingTracker;
+use pacing::{PacingTracker, SoFar};
 use playbook::Detect;
 
 /// Phrase lists compiled once per playbook.
@@ -338,6 +338,31 @@ impl Engine {
                 if *speaker == Speaker::Agent {
                     self.rate_and_share(&mut candidates);
                 }
+            }
+            Event::SpeechSoFar {
+                speaker,
+                start_ms,
+                end_ms,
+                level_db,
+                syllable_rate,
+            } => {
+                let words = syllable_rate
+                    .filter(|_| *speaker == Speaker::Agent && !self.agent_words_seen)
+                    .and_then(|rate| {
+                        PacingTracker::syllable_words(
+                            *start_ms,
+                            *end_ms,
+                            rate,
+                            &self.playbook.thresholds,
+                        )
+                    });
+                let so_far = SoFar {
+                    speaker: *speaker,
+                    start: *start_ms,
+                    end: (*end_ms).max(*start_ms),
+                    words,
+                };
+                self.speech_so_far(&so_far, *level_db, &mut candidates);
             }
             Event::TalkOver {
                 agent_start_ms,

@@ -86,6 +86,18 @@ pub struct PacingTracker {
     /// Start of the agent speech last reported as an interruption while it went on: its end
     /// does not report it again.
     interruption_in_progress: Option<Ms>,
+    /// Start of the agent speech whose heat was reported while it went on (see `heat_so_far`).
+    heat_in_progress: Option<Ms>,
+}
+
+/// Speech still going on, as a window would count it if the turn ended now.
+#[derive(Debug, Clone, Copy)]
+pub struct SoFar {
+    pub speaker: Speaker,
+    pub start: Ms,
+    pub end: Ms,
+    /// Words it carries, for the agent's rate (None: the rate comes from elsewhere).
+    pub words: Option<f32>,
 }
 
 fn idx(s: Speaker) -> usize {
@@ -123,8 +135,7 @@ impl PacingTracker {
 
     /// A syllable rate measured from audio, turned into words for the rate.
     pub fn add_syllables(&mut self, start: Ms, end: Ms, syllables_per_s: f32, t: &Thresholds) {
-        if end > start && syllables_per_s.is_finite() && syllables_per_s > 0.0 {
-            let words = syllables_per_s * (end - start) as f32 / 1000.0 / t.syllables_per_word;
+        if let Some(words) = PacingTracker::syllable_words(start, end, syllables_per_s, t) {
             self.rate_spans.push_back(WordSpan {
                 end,
                 duration: end - start,
@@ -133,6 +144,33 @@ impl PacingTracker {
             self.agent_words += words;
             self.agent_word_ms += end - start;
         }
+    }
+
+    /// Words a syllable rate stands for over `start..end`.
+    pub fn syllable_words(start: Ms, end: Ms, syllables_per_s: f32, t: &Thresholds) -> Option<f32> {
+        (end > start && syllables_per_s.is_finite() && syllables_per_s > 0.0)
+            .then(|| syllables_per_s * (end - start) as f32 / 1000.0 / t.syllables_per_word)
+    }
+
+    /// Speech so far that no finished spurt of the speaker covers yet; what is older was
+    /// already counted when its spurt ended.
+    pub fn is_new_speech(&self, speaker: Speaker, end: Ms) -> bool {
+        self.last_end[idx(speaker)].is_none_or(|e| e < end)
+    }
+
+    /// The agent's level so far is heated while the customer is loud: the excess in dB, once per
+    /// stretch of speech (its end does not report it again).
+    pub fn heat_so_far(&mut self, start: Ms, db: f32, t: &Thresholds) -> Option<f32> {
+        let i = idx(Speaker::Agent);
+        let baseline = (self.levels[i].count >= t.heat_baseline_segments)
+            .then(|| self.levels[i].mean())
+            .flatten()?;
+        let customer_loud = self.customer_loud_until.is_some_and(|u| start <= u);
+        let hot = db.is_finite() && db >= baseline + t.heat_db && customer_loud;
+        (hot && self.heat_in_progress != Some(start)).then(|| {
+            self.heat_in_progress = Some(start);
+            db - baseline
+        })
     }
 
     /// Whether this kind of timing should count for the speaker (audio wins once seen).
@@ -328,7 +366,10 @@ impl PacingTracker {
                 };
                 let customer_loud = self.customer_loud_until.is_some_and(|u| start <= u);
                 if db >= b + t.heat_db && customer_loud {
-                    report.heat_db = Some(db - b);
+                    // Reported while it went on: the spurt's end keeps it out of the baseline only.
+                    if self.heat_in_progress.is_none_or(|s| s < start || s >= end) {
+                        report.heat_db = Some(db - b);
+                    }
                 } else {
                     report.calm = db < b + t.heat_db;
                     // Heated speech stays out of the baseline so it cannot raise the bar.
@@ -340,10 +381,28 @@ impl PacingTracker {
 
     /// Agent words per minute of speech over the recent rate window; None with too few words.
     pub fn agent_wpm(&self, now: Ms, t: &Thresholds) -> Option<f32> {
+        self.agent_wpm_with(now, t, None)
+    }
+
+    /// The rate as it would be if the agent's speech so far ended now.
+    pub fn agent_wpm_so_far(&self, now: Ms, t: &Thresholds, so_far: &SoFar) -> Option<f32> {
+        let span = so_far
+            .words
+            .filter(|_| so_far.speaker == Speaker::Agent && so_far.end > so_far.start)
+            .map(|words| WordSpan {
+                end: so_far.end,
+                duration: so_far.end - so_far.start,
+                words,
+            });
+        self.agent_wpm_with(now, t, span)
+    }
+
+    fn agent_wpm_with(&self, now: Ms, t: &Thresholds, extra: Option<WordSpan>) -> Option<f32> {
         let from = now.saturating_sub(ms(t.rate_window_s));
         let (words, dur) = self
             .rate_spans
             .iter()
+            .chain(extra.as_ref())
             .filter(|s| s.end > from)
             .fold((0.0f32, 0u64), |(w, d), s| (w + s.words, d + s.duration));
         (words >= t.rate_min_words as f32 && dur > 0).then(|| words / (dur as f32 / 60_000.0))
@@ -351,9 +410,23 @@ impl PacingTracker {
 
     /// Agent share of speech over the window ending now, and the speech it was judged on.
     pub fn recent_share(&self, now: Ms, window_s: f32) -> (f32, Ms) {
+        self.recent_share_with(now, window_s, None)
+    }
+
+    /// The share as it would be if the speech so far ended now.
+    pub fn recent_share_so_far(&self, now: Ms, window_s: f32, so_far: &SoFar) -> (f32, Ms) {
+        let segment = Segment {
+            speaker: so_far.speaker,
+            start: so_far.start,
+            end: so_far.end,
+        };
+        self.recent_share_with(now, window_s, Some(segment))
+    }
+
+    fn recent_share_with(&self, now: Ms, window_s: f32, extra: Option<Segment>) -> (f32, Ms) {
         let from = now.saturating_sub(ms(window_s));
         let mut per = [0u64; 2];
-        for s in &self.recent {
+        for s in self.recent.iter().chain(extra.as_ref()) {
             let a = s.start.max(from);
             let b = s.end.min(now);
             if b > a {

@@ -573,3 +573,87 @@ fn same_events_give_same_outputs() {
     ];
     assert_eq!(run(&events).1, run(&events).1);
 }
+
+fn so_far(speaker: Speaker, start_ms: Ms, end_ms: Ms, db: f32, rate: f32) -> Event {
+    Event::SpeechSoFar {
+        speaker,
+        start_ms,
+        end_ms,
+        level_db: Some(db),
+        syllable_rate: Some(rate),
+    }
+}
+
+fn spurt(speaker: Speaker, start_ms: Ms, end_ms: Ms, db: f32, rate: f32) -> Event {
+    Event::VoiceActivity {
+        speaker,
+        start_ms,
+        end_ms,
+        level_db: Some(db),
+        syllable_rate: Some(rate),
+    }
+}
+
+#[test]
+fn fast_speech_is_coached_when_the_turn_pauses_not_after_its_hangover() {
+    let mut e = engine();
+    e.feed(&Event::CallStarted {
+        at_ms: 0,
+        agent: None,
+        customer_name: None,
+    });
+    // 6 syllables a second for 10 s: about 257 words a minute.
+    let paused = e.feed(&so_far(Speaker::Agent, 1_000, 11_000, -30.0, 6.0));
+    assert_eq!(nudges(&paused), vec![(Rule::SpeakingFast, 11_000)]);
+    // The spurt's end brings the same figures: nothing new to say.
+    let closed = e.feed(&spurt(Speaker::Agent, 1_000, 11_000, -30.0, 6.0));
+    assert!(nudges(&closed).is_empty(), "{closed:?}");
+    assert_eq!(e.pacing().agent_speech_ms, 10_000);
+}
+
+#[test]
+fn speech_so_far_that_never_becomes_a_spurt_leaves_no_trace() {
+    let mut e = engine();
+    // Fast speech so far whose spurt is then dropped (an echo found at its end), then a calm
+    // turn: the rate and the talk time are the calm turn's alone.
+    e.feed(&so_far(Speaker::Agent, 1_000, 11_000, -30.0, 6.0));
+    e.feed(&spurt(Speaker::Agent, 40_000, 60_000, -30.0, 3.0));
+    let p = e.pacing();
+    assert_eq!(p.agent_speech_ms, 20_000);
+    let wpm = p.agent_wpm.expect("a rate from the calm turn");
+    assert!((wpm - 3.0 / 1.4 * 60.0).abs() < 1.0, "{wpm}");
+    // Speech so far that a finished spurt already covers is old news.
+    let late = e.feed(&so_far(Speaker::Agent, 40_000, 60_000, -30.0, 9.0));
+    assert!(nudges(&late).is_empty(), "{late:?}");
+}
+
+#[test]
+fn heat_is_coached_while_the_agent_still_speaks_and_counted_once() {
+    let mut events = Vec::new();
+    for i in 0..6 {
+        let t = i * 10_000;
+        events.push(spurt(Speaker::Customer, t, t + 4_000, -30.0, 3.0));
+        events.push(spurt(Speaker::Agent, t + 5_000, t + 9_000, -30.0, 3.0));
+    }
+    events.push(spurt(Speaker::Customer, 60_000, 64_000, -20.0, 3.0));
+    events.push(so_far(Speaker::Agent, 65_000, 67_000, -22.0, 3.0));
+    let (mut e, out) = run(&events);
+    assert_eq!(nudges(&out), vec![(Rule::Heat, 67_000)]);
+    // Its end (after the heat rule's cooldown would have passed) does not report it again.
+    let mut later = e.feed(&Event::Tick { at_ms: 200_000 });
+    later.extend(e.feed(&spurt(Speaker::Agent, 65_000, 69_000, -22.0, 3.0)));
+    assert!(!fired(&later, Rule::Heat), "{later:?}");
+}
+
+#[test]
+fn the_customers_speech_so_far_changes_nothing() {
+    let base = vec![
+        spurt(Speaker::Customer, 0, 9_000, -30.0, 4.0),
+        spurt(Speaker::Agent, 10_000, 30_000, -30.0, 6.0),
+    ];
+    let mut with = base.clone();
+    with.insert(0, so_far(Speaker::Customer, 0, 8_000, -10.0, 9.0));
+    let ((plain, plain_out), (heard, heard_out)) = (run(&base), run(&with));
+    assert_eq!(nudges(&plain_out), nudges(&heard_out));
+    assert_eq!(plain.pacing(), heard.pacing());
+}

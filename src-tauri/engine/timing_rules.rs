@@ -3,7 +3,7 @@
 use super::language::text::words;
 use super::nudges::Candidate;
 use super::output::{Evidence, Output, Rule};
-use super::pacing::SegmentReport;
+use super::pacing::{SegmentReport, SoFar};
 use super::playbook::Detect;
 use super::timefmt::{mmss, ms_from_secs, secs};
 use super::{Engine, Speaker, Utterance};
@@ -57,15 +57,7 @@ impl Engine {
             ));
         }
         if let Some(db) = r.heat_db {
-            candidates.push(Candidate::new(
-                &self.playbook,
-                Rule::Heat,
-                self.now,
-                format!(
-                    "voice {db:+.1} dB over your baseline at {} while the customer is loud",
-                    mmss(self.now)
-                ),
-            ));
+            candidates.push(self.heat_candidate(db));
         }
         if r.calm {
             self.counters.calm_segments += 1;
@@ -100,25 +92,82 @@ impl Engine {
         }
     }
 
+    /// The agent's rate and talk share after a finished stretch of speech; a judgement within
+    /// the limits counts as the agent keeping to them.
     pub(super) fn rate_and_share(&mut self, candidates: &mut Vec<Candidate>) {
         let t = &self.playbook.thresholds;
-        let now = self.now;
-        if let Some(wpm) = self.pacing.agent_wpm(now, t) {
-            if wpm > t.fast_wpm {
-                candidates.push(Candidate::new(
-                    &self.playbook,
-                    Rule::SpeakingFast,
-                    now,
-                    format!(
-                        "{wpm:.0} words/min over the last {:.0} s at {}",
-                        t.rate_window_s,
-                        mmss(now)
-                    ),
-                ));
-            } else {
-                self.counters.rate_ok += 1;
-            }
+        let wpm = self.pacing.agent_wpm(self.now, t);
+        let share = self.pacing.recent_share(self.now, t.talk_share_window_s);
+        self.judge_rate(wpm, true, candidates);
+        self.judge_share(share, true, candidates);
+    }
+
+    /// Speech still going on (see `Event::SpeechSoFar`): the rate, share and heat the turn
+    /// would have if it ended here, nudged now rather than after the spurt's hangover. Nothing
+    /// is kept: the finished spurt brings the same figures and is the one counted, so speech so
+    /// far that never becomes a spurt (an echo found later) leaves no trace, and a turn within
+    /// the limits is not counted twice.
+    pub(super) fn speech_so_far(
+        &mut self,
+        so_far: &SoFar,
+        level_db: Option<f32>,
+        candidates: &mut Vec<Candidate>,
+    ) {
+        // The customer's speech so far changes no rule on the agent's pacing.
+        if so_far.speaker != Speaker::Agent
+            || !self.pacing.is_new_speech(so_far.speaker, so_far.end)
+        {
+            return;
         }
+        let t = &self.playbook.thresholds;
+        let share = self
+            .pacing
+            .recent_share_so_far(self.now, t.talk_share_window_s, so_far);
+        let wpm = so_far
+            .words
+            .and_then(|_| self.pacing.agent_wpm_so_far(self.now, t, so_far));
+        if let Some(db) = level_db.and_then(|db| self.pacing.heat_so_far(so_far.start, db, t)) {
+            candidates.push(self.heat_candidate(db));
+        }
+        self.judge_rate(wpm, false, candidates);
+        self.judge_share(share, false, candidates);
+    }
+
+    pub(super) fn heat_candidate(&self, db: f32) -> Candidate {
+        Candidate::new(
+            &self.playbook,
+            Rule::Heat,
+            self.now,
+            format!(
+                "voice {db:+.1} dB over your baseline at {} while the customer is loud",
+                mmss(self.now)
+            ),
+        )
+    }
+
+    fn judge_rate(&mut self, wpm: Option<f32>, count_ok: bool, candidates: &mut Vec<Candidate>) {
+        let t = &self.playbook.thresholds;
+        let Some(wpm) = wpm else { return };
+        if wpm > t.fast_wpm {
+            candidates.push(Candidate::new(
+                &self.playbook,
+                Rule::SpeakingFast,
+                self.now,
+                format!(
+                    "{wpm:.0} words/min over the last {:.0} s at {}",
+                    t.rate_window_s,
+                    mmss(self.now)
+                ),
+            ));
+        } else if count_ok {
+            self.counters.rate_ok += 1;
+        }
+    }
+
+    /// `share`: the agent's share of the recent window and the speech it was judged on.
+    fn judge_share(&mut self, share: (f32, u64), count_ok: bool, candidates: &mut Vec<Candidate>) {
+        let t = &self.playbook.thresholds;
+        let now = self.now;
         let limit = self
             .playbook
             .phases
@@ -126,7 +175,7 @@ impl Engine {
             .find(|p| p.id == self.current_phase())
             .and_then(|p| p.talk_share_max)
             .unwrap_or(t.talk_share_max);
-        let (share, judged) = self.pacing.recent_share(now, t.talk_share_window_s);
+        let (share, judged) = share;
         // A share "over the last two minutes" needs two minutes of call behind it, except in a
         // phase with its own limit (Listen), which is judged as soon as there is enough speech.
         let window_full =
@@ -146,7 +195,7 @@ impl Engine {
                         mmss(now)
                     ),
                 ));
-            } else {
+            } else if count_ok {
                 self.counters.talk_share_ok += 1;
             }
         }

@@ -34,6 +34,7 @@ fn event_kind(e: &Event) -> &'static str {
         Event::Agent { .. } => "agent",
         Event::Tick { .. } => "tick",
         Event::TalkOver { .. } => "talk_over",
+        Event::SpeechSoFar { .. } => "speech_so_far",
     }
 }
 

@@ -38,8 +38,9 @@ if spurts["agent"] and spurts["customer"]:
     c_len = spurts["customer"][0][1] - c0[0]
     c_want = played[0]["end"] - played[0]["start"]
     check(abs(c_len - c_want) <= 0.8, f"customer's turn lasts {c_len:.2f} s (played {c_want:.2f} s)")
-    last = spurts["agent"][-1][0] - offset
-    check(abs(last - played[2]["start"]) <= 0.4, f"the agent's last turn starts at {last:.2f} s (played {played[2]['start']:.2f} s)")
+    later = [a for a, _ in spurts["agent"] if a - offset > played[2]["start"] - 1.0]
+    third = later[0] - offset if later else float("nan")
+    check(abs(third - played[2]["start"]) <= 0.4, f"the agent's third turn starts at {third:.2f} s (played {played[2]['start']:.2f} s)")
 
 nudges = [o for o in outputs if o.get("type") == "nudge"]
 print("nudges: " + ", ".join(f"{n['rule']}@{n['at_ms'] / 1000:.2f}s" for n in nudges))
@@ -56,6 +57,21 @@ if dead_air and spurts["agent"] and spurts["customer"]:
     before = [b for side in spurts.values() for (_, b) in side if b <= at]
     quiet = at - max(before) if before else at
     check(7.5 <= quiet <= 9.5, f"the dead-air nudge comes {quiet:.2f} s after the last speech (playbook: 8 s)")
+fast = [n for n in nudges if n["rule"] == "speaking_fast"]
+check(len(fast) >= 1, "a speaking-fast nudge")
+if fast and spurts["agent"]:
+    # The fast turn: the agent's speech from the played start of the last clip on.
+    offset = spurts["customer"][0][0] - played[0]["start"] if spurts["customer"] else 0.0
+    turn = [(a, b) for a, b in spurts["agent"] if a - offset >= played[3]["start"] - 0.5]
+    so_far = [e for e in events if e.get("type") == "speech_so_far" and e["speaker"] == "agent"
+              and turn and e["start_ms"] / 1000 >= turn[0][0]]
+    check(bool(so_far), f"the fast turn's speech so far was reported ({len(so_far)} pauses)")
+    if turn:
+        start, end = turn[0][0], turn[-1][1]
+        at = fast[0]["at_ms"] / 1000
+        check(start <= at <= end + 0.01,
+              f"the speaking-fast nudge at {at:.2f} s comes within the fast turn {start:.2f}-{end:.2f}, "
+              f"{end - at:.2f} s before its speech ends")
 saved = [o for o in outputs if o.get("type") == "summary"]
 check(len(saved) == 1, "the call ended with one summary")
 check.exit()

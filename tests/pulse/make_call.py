@@ -22,6 +22,11 @@ CLIPS = [
     ("agent", 3.5, "Sorry, let me stop you there, I can check that for you right now.", 170),
     # Then nobody speaks for about twelve seconds: dead air.
     ("agent", 22.0, "Are you still there? Thank you for waiting.", 170),
+    # Then the agent rushes through an explanation: speaking fast, coached as the turn goes on.
+    ("agent", 27.0, "Okay so what happens now is I put the refund request through again today "
+     "and then it goes to the payments team who check it and send it back to the bank and the "
+     "bank usually takes another three to five working days before the money shows up in your "
+     "account and you get a text from us when that happens.", 310),
 ]
 TAIL_S = 1.5
 

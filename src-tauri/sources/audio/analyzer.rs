@@ -2,7 +2,7 @@
 //! samples into the same analyzer, in blocks of any size.
 
 use super::bleed::Envelope;
-use super::segment::{Segmenter, Spurt};
+use super::segment::{Report, Segmenter, Spurt};
 use super::vad::{EnergyVad, VoiceDetector, FRAME_MS};
 use crate::engine::{Event, Speaker};
 
@@ -81,15 +81,15 @@ impl ChannelAnalyzer {
             let info = self.vad.frame(&self.pending);
             self.pending.clear();
             self.keep(info.level_db);
-            let spurt = self.segmenter.push(info);
-            self.emit(spurt, out);
+            let report = self.segmenter.push(info);
+            self.emit(report, out);
         }
         let mut frames = samples.chunks_exact(self.frame_len);
         for frame in &mut frames {
             let info = self.vad.frame(frame);
             self.keep(info.level_db);
-            let spurt = self.segmenter.push(info);
-            self.emit(spurt, out);
+            let report = self.segmenter.push(info);
+            self.emit(report, out);
         }
         self.pending.extend_from_slice(frames.remainder());
     }
@@ -97,7 +97,7 @@ impl ChannelAnalyzer {
     /// Ends the stream: a spurt still open is closed.
     pub fn finish(&mut self, out: &mut Vec<Event>) {
         let last = self.segmenter.finish();
-        self.emit(last, out);
+        self.emit_closed(last, out);
     }
 
     /// Up to when this channel's speech is known (see [`Segmenter::settled_ms`]).
@@ -116,11 +116,29 @@ impl ChannelAnalyzer {
         }
     }
 
-    fn emit(&self, spurt: Option<Spurt>, out: &mut Vec<Event>) {
-        if let Some(s) = spurt {
-            out.push(voice_event(self.speaker, &s));
+    fn emit(&self, report: Option<Report>, out: &mut Vec<Event>) {
+        match report {
+            Some(Report::Closed(s)) => out.push(voice_event(self.speaker, &s)),
+            // Only the agent's pacing is coached from speech still going on.
+            Some(Report::SoFar(s)) if self.speaker == Speaker::Agent => {
+                out.push(speech_so_far(self.speaker, &s))
+            }
+            Some(Report::SoFar(_)) => {}
+            None => {}
         }
     }
+
+    fn emit_closed(&self, spurt: Option<Spurt>, out: &mut Vec<Event>) {
+        self.emit(spurt.map(Report::Closed), out);
+    }
+}
+
+fn level(s: &Spurt) -> Option<f32> {
+    Some((s.level_db * 10.0).round() / 10.0)
+}
+
+fn rate(s: &Spurt) -> Option<f32> {
+    (s.syllable_rate > 0.0).then(|| (s.syllable_rate * 100.0).round() / 100.0)
 }
 
 fn voice_event(speaker: Speaker, s: &Spurt) -> Event {
@@ -128,8 +146,18 @@ fn voice_event(speaker: Speaker, s: &Spurt) -> Event {
         speaker,
         start_ms: s.start_ms,
         end_ms: s.end_ms,
-        level_db: Some((s.level_db * 10.0).round() / 10.0),
-        syllable_rate: (s.syllable_rate > 0.0).then(|| (s.syllable_rate * 100.0).round() / 100.0),
+        level_db: level(s),
+        syllable_rate: rate(s),
+    }
+}
+
+fn speech_so_far(speaker: Speaker, s: &Spurt) -> Event {
+    Event::SpeechSoFar {
+        speaker,
+        start_ms: s.start_ms,
+        end_ms: s.end_ms,
+        level_db: level(s),
+        syllable_rate: rate(s),
     }
 }
 
@@ -154,7 +182,7 @@ mod tests {
             rate in prop_oneof![Just(8_000u32), Just(22_050), Just(48_000), 1u32..200],
             bursts in prop::collection::vec((0usize..3_000, prop::collection::vec(sample(), 0..400)), 0..30),
         ) {
-            let mut a = ChannelAnalyzer::new(Speaker::Customer, rate);
+            let mut a = ChannelAnalyzer::new(Speaker::Agent, rate);
             let mut out = Vec::new();
             let mut total = 0usize;
             for (silence, sound) in &bursts {
@@ -166,15 +194,33 @@ mod tests {
             a.finish(&mut out);
             let length_ms = total as u64 * 1000 / u64::from(rate) + 20;
             let mut last_end = 0;
+            // Speech so far reported since the last spurt closed: (start, end).
+            let mut so_far: Vec<(u64, u64)> = Vec::new();
             for e in &out {
-                let Event::VoiceActivity { start_ms, end_ms, level_db, syllable_rate, .. } = e else {
-                    panic!("{e:?}")
+                let (closed, start_ms, end_ms, level_db, syllable_rate) = match e {
+                    Event::VoiceActivity { start_ms, end_ms, level_db, syllable_rate, .. } => {
+                        (true, start_ms, end_ms, level_db, syllable_rate)
+                    }
+                    Event::SpeechSoFar { start_ms, end_ms, level_db, syllable_rate, .. } => {
+                        (false, start_ms, end_ms, level_db, syllable_rate)
+                    }
+                    other => panic!("{other:?}"),
                 };
                 prop_assert!(start_ms < end_ms && *end_ms <= length_ms, "{e:?} in {length_ms} ms");
                 prop_assert!(*start_ms >= last_end, "overlap: {e:?}");
                 prop_assert!(level_db.is_some_and(f32::is_finite));
                 prop_assert!(syllable_rate.is_none_or(|r| r.is_finite() && r > 0.0));
-                last_end = *end_ms;
+                if closed {
+                    // Each report was part of this spurt, growing, never past its end.
+                    prop_assert!(so_far.windows(2).all(|w| w[0].1 < w[1].1), "{so_far:?}");
+                    for &(s, end) in &so_far {
+                        prop_assert!(s == *start_ms && end <= *end_ms, "{so_far:?} then {e:?}");
+                    }
+                    so_far.clear();
+                    last_end = *end_ms;
+                } else {
+                    so_far.push((*start_ms, *end_ms));
+                }
             }
         }
     }

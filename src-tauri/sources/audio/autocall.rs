@@ -88,7 +88,9 @@ impl AutoCall {
             }
             (Some(Request::End), State::InCall { origin, .. }) => {
                 let at = match event {
-                    Event::VoiceActivity { end_ms, .. } => *end_ms,
+                    Event::VoiceActivity { end_ms, .. } | Event::SpeechSoFar { end_ms, .. } => {
+                        *end_ms
+                    }
                     other => other.at_ms(),
                 };
                 if !matches!(event, Event::Tick { .. }) {
@@ -130,7 +132,7 @@ impl AutoCall {
                     origin,
                     last_speech,
                 },
-                Event::VoiceActivity { end_ms, .. },
+                Event::VoiceActivity { end_ms, .. } | Event::SpeechSoFar { end_ms, .. },
             ) => {
                 self.state = State::InCall {
                     origin,
@@ -182,6 +184,19 @@ fn rebase(event: &Event, origin: Ms) -> Event {
             level_db,
             syllable_rate,
         } => Event::VoiceActivity {
+            speaker,
+            start_ms: at(start_ms),
+            end_ms: at(end_ms),
+            level_db,
+            syllable_rate,
+        },
+        Event::SpeechSoFar {
+            speaker,
+            start_ms,
+            end_ms,
+            level_db,
+            syllable_rate,
+        } => Event::SpeechSoFar {
             speaker,
             start_ms: at(start_ms),
             end_ms: at(end_ms),

@@ -117,8 +117,8 @@ impl BleedGuard {
         self.found
     }
 
-    /// Removes from `events` the agent spurts that are the call's echo. Returns the finding
-    /// the first time the setup is seen to bleed.
+    /// Removes from `events` the agent spurts (and speech so far) that are the call's echo.
+    /// Returns the finding the first time the setup is seen to bleed.
     pub fn review(
         &mut self,
         mic: &ChannelAnalyzer,
@@ -151,6 +151,19 @@ impl BleedGuard {
                     true
                 }
             },
+            // As with a talk-over: kept only when it can be told from the echo, and once the
+            // setup is known to bleed, agent speech waits for its spurt's end (where the echo
+            // head is cut off). Only the spurt's verdict counts towards the finding.
+            Event::SpeechSoFar {
+                speaker: Speaker::Agent,
+                start_ms,
+                end_ms,
+                ..
+            } => {
+                known.is_none()
+                    && judgeable(mic_env, *start_ms, *end_ms)
+                    && echo(mic_env, call_env, *start_ms, *end_ms).is_none()
+            }
             _ => true,
         });
         self.dropped += echoes.len() as u64;

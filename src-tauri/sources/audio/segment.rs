@@ -13,8 +13,12 @@ pub const HANGOVER_MS: u64 = 350;
 pub const MIN_SPURT_MS: u64 = 120;
 /// A spurt is cut here and a new one begins, so a long monologue is reported while it goes on.
 pub const MAX_SPURT_MS: u64 = 30_000;
+/// A pause this long inside an open spurt reports the speech so far: the turn may be over, and
+/// its rate and level need not wait for the hangover to be coached.
+pub const PAUSE_REPORT_MS: u64 = 100;
 
 const HANGOVER_FRAMES: u64 = HANGOVER_MS / FRAME_MS;
+const PAUSE_REPORT_FRAMES: u64 = PAUSE_REPORT_MS / FRAME_MS;
 const MAX_SPURT_FRAMES: usize = (MAX_SPURT_MS / FRAME_MS) as usize;
 
 /// A stretch of speech on one channel.
@@ -26,6 +30,15 @@ pub struct Spurt {
     pub level_db: f32,
     /// Syllable nuclei per second of the spurt.
     pub syllable_rate: f32,
+}
+
+/// What a frame told about the spurts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// The open spurt paused: its speech so far (the spurt may still go on).
+    SoFar(Spurt),
+    /// A spurt ended.
+    Closed(Spurt),
 }
 
 #[derive(Debug)]
@@ -69,8 +82,9 @@ impl Segmenter {
         self.ms_per_frame
     }
 
-    /// Feeds one frame; returns a spurt when this frame closes one.
-    pub fn push(&mut self, info: FrameInfo) -> Option<Spurt> {
+    /// Feeds one frame; reports a spurt this frame closes, or the speech so far of one that has
+    /// just paused.
+    pub fn push(&mut self, info: FrameInfo) -> Option<Report> {
         let index = self.frame;
         self.frame += 1;
         match self.open {
@@ -98,8 +112,9 @@ impl Segmenter {
                     open.last_speech = index;
                 }
                 self.open = Some(open);
-                if index - open.last_speech >= HANGOVER_FRAMES {
-                    return self.close();
+                let silent = index - open.last_speech;
+                if silent >= HANGOVER_FRAMES {
+                    return self.close().map(Report::Closed);
                 }
                 if self.frames.len() >= MAX_SPURT_FRAMES {
                     let spurt = self.close();
@@ -110,7 +125,10 @@ impl Segmenter {
                             last_speech: index,
                         });
                     }
-                    return spurt;
+                    return spurt.map(Report::Closed);
+                }
+                if silent == PAUSE_REPORT_FRAMES {
+                    return self.so_far(open).map(Report::SoFar);
                 }
                 None
             }
@@ -150,11 +168,16 @@ impl Segmenter {
     fn close(&mut self) -> Option<Spurt> {
         let open = self.open.take()?;
         self.run = 0;
-        let speech_frames = (open.last_speech + 1 - open.start) as usize;
-        let frames = &self.frames[..speech_frames.min(self.frames.len())];
-        let spurt = spurt(self.ms(open.start), self.ms(open.last_speech + 1), frames);
+        let spurt = self.so_far(open);
         self.frames.clear();
         spurt
+    }
+
+    /// The spurt up to its last speech frame: what closing it now would report.
+    fn so_far(&self, open: Open) -> Option<Spurt> {
+        let speech_frames = (open.last_speech + 1 - open.start) as usize;
+        let frames = &self.frames[..speech_frames.min(self.frames.len())];
+        spurt(self.ms(open.start), self.ms(open.last_speech + 1), frames)
     }
 }
 
@@ -191,7 +214,7 @@ mod tests {
         }
     }
 
-    fn run(pattern: &[(bool, u64)]) -> Vec<Spurt> {
+    fn reports(pattern: &[(bool, u64)]) -> Vec<Report> {
         let mut s = Segmenter::default();
         let mut out = Vec::new();
         for &(speech, ms) in pattern {
@@ -199,8 +222,53 @@ mod tests {
                 out.extend(s.push(frame(speech)));
             }
         }
-        out.extend(s.finish());
+        out.extend(s.finish().map(Report::Closed));
         out
+    }
+
+    fn run(pattern: &[(bool, u64)]) -> Vec<Spurt> {
+        reports(pattern)
+            .into_iter()
+            .filter_map(|r| match r {
+                Report::Closed(s) => Some(s),
+                Report::SoFar(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_pause_reports_the_speech_so_far_before_the_spurt_closes() {
+        let r = reports(&[
+            (false, 500),
+            (true, 1000),
+            (false, 200),
+            (true, 800),
+            (false, 600),
+        ]);
+        let spans: Vec<(bool, u64, u64)> = r
+            .iter()
+            .map(|r| match r {
+                Report::SoFar(s) => (false, s.start_ms, s.end_ms),
+                Report::Closed(s) => (true, s.start_ms, s.end_ms),
+            })
+            .collect();
+        // The pause inside the spurt and its end each report once; then the spurt closes.
+        assert_eq!(
+            spans,
+            vec![(false, 500, 1500), (false, 500, 2500), (true, 500, 2500)]
+        );
+        // The last report before the close carries what the close does.
+        let (Report::SoFar(so_far), Report::Closed(closed)) = (&r[1], &r[2]) else {
+            panic!("{r:?}")
+        };
+        assert_eq!(so_far, closed);
+    }
+
+    #[test]
+    fn pauses_shorter_than_the_report_pause_report_nothing() {
+        let r = reports(&[(true, 1000), (false, 90), (true, 500), (false, 50)]);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(matches!(r[0], Report::Closed(_)));
     }
 
     #[test]

@@ -68,6 +68,16 @@ pub enum Message {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         syllable_rate: Option<f32>,
     },
+    /// Speech still going on, as far as it has gone (see `Event::SpeechSoFar`).
+    SpeechSoFar {
+        speaker: Speaker,
+        start_ms: Ms,
+        end_ms: Ms,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        level_db: Option<f32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        syllable_rate: Option<f32>,
+    },
     /// Both sides talking at once, still going at `at_ms` (see `Event::TalkOver`).
     TalkOver {
         agent_start_ms: Ms,
@@ -161,6 +171,13 @@ impl Message {
                 level_db,
                 syllable_rate,
                 ..
+            }
+            | Message::SpeechSoFar {
+                start_ms,
+                end_ms,
+                level_db,
+                syllable_rate,
+                ..
             } => {
                 check_span(*start_ms, *end_ms)?;
                 if let Some(db) = level_db {
@@ -205,6 +222,19 @@ impl Message {
                 level_db,
                 syllable_rate,
             } => Event::VoiceActivity {
+                speaker,
+                start_ms,
+                end_ms,
+                level_db,
+                syllable_rate,
+            },
+            Message::SpeechSoFar {
+                speaker,
+                start_ms,
+                end_ms,
+                level_db,
+                syllable_rate,
+            } => Event::SpeechSoFar {
                 speaker,
                 start_ms,
                 end_ms,
@@ -260,6 +290,19 @@ impl Message {
                 level_db,
                 syllable_rate,
             } => Message::VoiceActivity {
+                speaker,
+                start_ms,
+                end_ms,
+                level_db,
+                syllable_rate,
+            },
+            Event::SpeechSoFar {
+                speaker,
+                start_ms,
+                end_ms,
+                level_db,
+                syllable_rate,
+            } => Message::SpeechSoFar {
                 speaker,
                 start_ms,
                 end_ms,

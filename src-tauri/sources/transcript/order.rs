@@ -9,7 +9,8 @@ use super::time::show;
 pub fn start_ms(event: &Event) -> Ms {
     match event {
         Event::Utterance(u) => u.start_ms,
-        Event::VoiceActivity { start_ms, .. } => *start_ms,
+        // Speech so far sorts with its spurt, so a replay hands it over before the spurt's end.
+        Event::VoiceActivity { start_ms, .. } | Event::SpeechSoFar { start_ms, .. } => *start_ms,
         other => other.at_ms(),
     }
 }

@@ -12,6 +12,7 @@ fn parses_each_kind() {
         r#"{"type":"agent","at_ms":5,"action":"tick_item","item":"paraphrase"}"#,
         r#"{"type":"voice_activity","speaker":"agent","start_ms":0,"end_ms":10,"level_db":-3.5}"#,
         r#"{"type":"talk_over","agent_start_ms":9000,"customer_start_ms":2000,"at_ms":9600}"#,
+        r#"{"type":"speech_so_far","speaker":"agent","start_ms":100,"end_ms":2100,"syllable_rate":5.5}"#,
         r#"{"type":"call_end","at_ms":9000,"reason":"completed"}"#,
     ];
     for text in ok {
@@ -54,6 +55,14 @@ fn refusals_name_the_field() {
             r#"{"type":"voice_activity","speaker":"agent","start_ms":0,"end_ms":1,"syllable_rate":99}"#,
             "syllable_rate",
         ),
+        (
+            r#"{"type":"speech_so_far","speaker":"agent","start_ms":0,"end_ms":1,"level_db":900}"#,
+            "level_db",
+        ),
+        (
+            r#"{"type":"speech_so_far","speaker":"customer","start_ms":50,"end_ms":10}"#,
+            "end_ms",
+        ),
     ];
     for (text, needle) in cases {
         let e = parse(text).unwrap_err().to_string();
@@ -78,6 +87,22 @@ fn event() -> impl Strategy<Value = Event> {
                 agent_start_ms: at_ms - a,
                 customer_start_ms: at_ms - c,
                 at_ms,
+            }),
+        (
+            speaker(),
+            0..MAX_CALL_MS - MAX_SEGMENT_MS,
+            0..MAX_SEGMENT_MS,
+            prop::option::of(-120.0f32..0.0),
+            prop::option::of(0.0f32..12.0)
+        )
+            .prop_map(|(speaker, start_ms, len, level_db, syllable_rate)| {
+                Event::SpeechSoFar {
+                    speaker,
+                    start_ms,
+                    end_ms: start_ms + len,
+                    level_db,
+                    syllable_rate,
+                }
             }),
         (
             speaker(),
@@ -108,7 +133,7 @@ proptest! {
 
     #[test]
     fn never_panics_on_json_like_text(
-        ty in "(call_start|final|partial|tick|agent|hold_end|voice_activity)",
+        ty in "(call_start|final|partial|tick|agent|hold_end|voice_activity|speech_so_far|talk_over)",
         body in r#"[a-z_":,0-9{}\[\] -]{0,80}"#,
     ) {
         let _outcome = parse(&format!(r#"{{"type":"{ty}",{body}}}"#));

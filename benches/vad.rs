@@ -274,12 +274,12 @@ fn main() {
         }
         println!("{name}:");
         println!(
-            "  energy   {}  edge error {:4.0} ms",
+            "  energy   {}  edge error {:>7}",
             se.line(),
             edge_error(&truth, &e)
         );
         println!(
-            "  earshot  {}  edge error {:4.0} ms",
+            "  earshot  {}  edge error {:>7}",
             ss.line(),
             edge_error(&truth, &s)
         );

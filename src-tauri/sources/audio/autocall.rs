@@ -342,4 +342,28 @@ mod tests {
             }]
         );
     }
+
+    #[test]
+    fn agent_speech_so_far_keeps_the_call_open_and_moves_to_its_clock() {
+        let mut auto = AutoCall::new(10_000);
+        let so_far = |start_ms, end_ms| Event::SpeechSoFar {
+            speaker: Speaker::Agent,
+            start_ms,
+            end_ms,
+            level_db: None,
+            syllable_rate: None,
+        };
+        let call = run(
+            &mut auto,
+            &[
+                voice(Speaker::Customer, 5_000, 8_000),
+                // A long agent turn still going on: its pauses count as speech for the quiet time.
+                so_far(9_000, 17_000),
+                Event::Tick { at_ms: 26_000 },
+            ],
+        );
+        assert_eq!(call[2], so_far(4_000, 12_000));
+        assert_eq!(call[3], Event::Tick { at_ms: 21_000 });
+        assert!(auto.in_call(), "{call:?}");
+    }
 }

@@ -161,16 +161,25 @@ impl PacingTracker {
     /// The agent's level so far is heated while the customer is loud: the excess in dB, once per
     /// stretch of speech (its end does not report it again).
     pub fn heat_so_far(&mut self, start: Ms, db: f32, t: &Thresholds) -> Option<f32> {
-        let i = idx(Speaker::Agent);
-        let baseline = (self.levels[i].count >= t.heat_baseline_segments)
-            .then(|| self.levels[i].mean())
-            .flatten()?;
-        let customer_loud = self.customer_loud_until.is_some_and(|u| start <= u);
-        let hot = db.is_finite() && db >= baseline + t.heat_db && customer_loud;
+        let baseline = self.baseline(Speaker::Agent, t)?;
+        let hot = db.is_finite() && self.heated(start, db, baseline, t);
         (hot && self.heat_in_progress != Some(start)).then(|| {
             self.heat_in_progress = Some(start);
             db - baseline
         })
+    }
+
+    /// The speaker's usual level this call, once enough of their speech has been heard.
+    fn baseline(&self, speaker: Speaker, t: &Thresholds) -> Option<f32> {
+        let level = &self.levels[idx(speaker)];
+        (level.count >= t.heat_baseline_segments)
+            .then(|| level.mean())
+            .flatten()
+    }
+
+    /// Agent speech from `start` at `db` is heat: over their baseline while the customer is loud.
+    fn heated(&self, start: Ms, db: f32, baseline: f32, t: &Thresholds) -> bool {
+        db >= baseline + t.heat_db && self.customer_loud_until.is_some_and(|u| start <= u)
     }
 
     /// Whether this kind of timing should count for the speaker (audio wins once seen).
@@ -349,9 +358,7 @@ impl PacingTracker {
         report: &mut SegmentReport,
     ) {
         let i = idx(speaker);
-        let baseline = (self.levels[i].count >= t.heat_baseline_segments)
-            .then(|| self.levels[i].mean())
-            .flatten();
+        let baseline = self.baseline(speaker, t);
         match speaker {
             Speaker::Customer => {
                 if baseline.is_some_and(|b| db >= b + t.heat_customer_db) {
@@ -364,8 +371,7 @@ impl PacingTracker {
                     self.levels[i].add(db);
                     return;
                 };
-                let customer_loud = self.customer_loud_until.is_some_and(|u| start <= u);
-                if db >= b + t.heat_db && customer_loud {
+                if self.heated(start, db, b, t) {
                     // Reported while it went on: the spurt's end keeps it out of the baseline only.
                     if self.heat_in_progress.is_none_or(|s| s < start || s >= end) {
                         report.heat_db = Some(db - b);
@@ -385,16 +391,14 @@ impl PacingTracker {
     }
 
     /// The rate as it would be if the agent's speech so far ended now.
+    /// None when the speech so far carries no words for the rate.
     pub fn agent_wpm_so_far(&self, now: Ms, t: &Thresholds, so_far: &SoFar) -> Option<f32> {
-        let span = so_far
-            .words
-            .filter(|_| so_far.speaker == Speaker::Agent && so_far.end > so_far.start)
-            .map(|words| WordSpan {
-                end: so_far.end,
-                duration: so_far.end - so_far.start,
-                words,
-            });
-        self.agent_wpm_with(now, t, span)
+        let span = WordSpan {
+            end: so_far.end,
+            duration: so_far.end.saturating_sub(so_far.start),
+            words: so_far.words?,
+        };
+        self.agent_wpm_with(now, t, Some(span))
     }
 
     fn agent_wpm_with(&self, now: Ms, t: &Thresholds, extra: Option<WordSpan>) -> Option<f32> {

@@ -123,9 +123,7 @@ impl Engine {
         let share = self
             .pacing
             .recent_share_so_far(self.now, t.talk_share_window_s, so_far);
-        let wpm = so_far
-            .words
-            .and_then(|_| self.pacing.agent_wpm_so_far(self.now, t, so_far));
+        let wpm = self.pacing.agent_wpm_so_far(self.now, t, so_far);
         if let Some(db) = level_db.and_then(|db| self.pacing.heat_so_far(so_far.start, db, t)) {
             candidates.push(self.heat_candidate(db));
         }
@@ -133,7 +131,7 @@ impl Engine {
         self.judge_share(share, false, candidates);
     }
 
-    pub(super) fn heat_candidate(&self, db: f32) -> Candidate {
+    fn heat_candidate(&self, db: f32) -> Candidate {
         Candidate::new(
             &self.playbook,
             Rule::Heat,

@@ -97,7 +97,7 @@ impl ChannelAnalyzer {
     /// Ends the stream: a spurt still open is closed.
     pub fn finish(&mut self, out: &mut Vec<Event>) {
         let last = self.segmenter.finish();
-        self.emit_closed(last, out);
+        self.emit(last.map(Report::Closed), out);
     }
 
     /// Up to when this channel's speech is known (see [`Segmenter::settled_ms`]).
@@ -126,10 +126,6 @@ impl ChannelAnalyzer {
             Some(Report::SoFar(_)) => {}
             None => {}
         }
-    }
-
-    fn emit_closed(&self, spurt: Option<Spurt>, out: &mut Vec<Event>) {
-        self.emit(spurt.map(Report::Closed), out);
     }
 }
 

@@ -8,6 +8,7 @@
 //! `cargo bench --no-default-features --bench live_words`; LIVE_BENCH_MODEL=tiny.en (or a ggml
 //! file) picks the model (default base); LIVE_BENCH_RATE=8000 feeds 8 kHz phone-band audio
 //! instead of espeak's own 22.05 kHz; LIVE_BENCH_NO_PARTIALS=1 streams finals only;
+//! LIVE_BENCH_NO_PIECES=1 decodes each long turn whole at its end instead of in pieces;
 //! LIVE_BENCH_SPEED=4 pushes the audio four times faster than real time, a CPU that cannot keep
 //! up: the backlog degrades (fewer partials, "words lagging") and every final still arrives.
 
@@ -135,6 +136,7 @@ fn main() {
     let model = stt::WhisperModel::load(&path).expect("the installed model loads");
     let streaming = Streaming {
         partials: std::env::var_os("LIVE_BENCH_NO_PARTIALS").is_none(),
+        pieces: std::env::var_os("LIVE_BENCH_NO_PIECES").is_none(),
     };
     let options = WhisperOptions::default();
     let recognizers: [Box<dyn Recognizer>; 2] = [

@@ -11,6 +11,12 @@
 //!    audio not queued (its voice activity still reaches the engine; counted as skipped).
 //!
 //! A final that is queued is always transcribed and delivered.
+//!
+//! A long turn is decoded in pieces: an early decode at a pause that covers at least
+//! [`PIECE_MIN_MS`] of speech not yet decoded keeps its words for that stretch whether the turn
+//! ends there or goes on, and every later job of the turn decodes only what follows the last
+//! piece (the pieces' words are said first). So the turn's final, when it closes, has only the
+//! speech since its last pause to decode, not the whole turn.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -34,17 +40,25 @@ pub const LAGGING_AFTER: Duration = Duration::from_millis(3_000);
 pub const EARLY_AFTER_MS: Ms = super::CONTEXT_MS;
 /// Audio of finals a channel may hold waiting (two minutes of speech; at 48 kHz, 23 MB).
 pub const MAX_QUEUED_MS: Ms = 120_000;
+/// Speech an early decode must cover beyond the turn's last piece to become a piece itself:
+/// shorter stretches give Whisper too little to go on (and a decode each).
+pub const PIECE_MIN_MS: Ms = 3_000;
 
 /// A stretch of one channel's audio to transcribe.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     pub speaker: Speaker,
+    /// The spurt's start: the words' start, whatever stretch `samples` hold.
     pub start_ms: Ms,
     pub end_ms: Ms,
     pub is_final: bool,
-    /// The spurt's samples (with context) at `rate`.
+    /// A stretch of the spurt (with context) at `rate`.
     pub samples: Vec<f32>,
     pub rate: u32,
+    /// The channel's index of `samples[0]`.
+    pub first_sample: u64,
+    /// Words of the spurt before `samples` (its pieces), said before the decoded ones.
+    pub said: String,
     /// A decode of the open spurt up to its last speech, in a pause ([`EARLY_AFTER_MS`]).
     pub early: bool,
     /// Words already known (an early decode the spurt's end confirmed): nothing to decode.
@@ -57,6 +71,33 @@ impl Job {
     fn audio_ms(&self) -> Ms {
         self.end_ms.saturating_sub(self.start_ms)
     }
+
+    /// Where the decoded audio starts, ms on the channel's clock.
+    fn from_ms(&self) -> Ms {
+        self.first_sample * 1000 / u64::from(self.rate.max(1))
+    }
+
+    /// The words to deliver: the pieces already said, then `decoded`.
+    pub fn words(&self, decoded: &str) -> String {
+        join(&self.said, decoded)
+    }
+}
+
+fn join(a: &str, b: &str) -> String {
+    match (a.trim(), b.trim()) {
+        ("", b) => b.to_string(),
+        (a, "") => a.to_string(),
+        (a, b) => format!("{a} {b}"),
+    }
+}
+
+/// The words of an open turn's first stretch, decoded at a pause.
+#[derive(Debug, Clone, PartialEq)]
+struct Pieces {
+    spurt_start: Ms,
+    /// The last speech the pieces cover; later jobs decode from here.
+    covered_to: Ms,
+    text: String,
 }
 
 /// How far behind the recognizers are: each level includes the ones before it.
@@ -85,8 +126,8 @@ enum Busy {
     /// A final queued at this moment.
     Final(Instant),
     Partial,
-    /// An early decode of this span.
-    Early(Ms, Ms),
+    /// An early decode of this span; true when its words become a piece of the turn.
+    Early(Ms, Ms, bool),
 }
 
 /// What to do with the words of a finished job.
@@ -112,6 +153,7 @@ struct Lane {
     early_for: Option<(Ms, Ms)>,
     parked: Option<(Ms, Ms, String)>,
     confirmed: Option<(Ms, Ms, Instant)>,
+    pieces: Option<Pieces>,
 }
 
 impl Lane {
@@ -126,6 +168,34 @@ impl Lane {
             early_for: None,
             parked: None,
             confirmed: None,
+            pieces: None,
+        }
+    }
+
+    /// The pieces of the turn open since `spurt_start`, if any.
+    fn pieces_of(&self, spurt_start: Ms) -> Option<&Pieces> {
+        self.pieces
+            .as_ref()
+            .filter(|p| p.spurt_start == spurt_start)
+    }
+
+    /// Cuts what the turn's pieces already cover off `job` and says their words first.
+    fn skip_pieces(&self, job: &mut Job) {
+        let Some(p) = self.pieces_of(job.start_ms) else {
+            return;
+        };
+        if job.text.is_some() {
+            return;
+        }
+        job.said = p.text.clone();
+        let covered = p.covered_to * u64::from(job.rate) / 1000;
+        let cut = covered.saturating_sub(job.first_sample) as usize;
+        if p.covered_to >= job.end_ms || cut >= job.samples.len() {
+            job.samples.clear();
+            job.text = Some(String::new());
+        } else if cut > 0 {
+            job.samples.drain(..cut);
+            job.first_sample += cut as u64;
         }
     }
 
@@ -150,6 +220,8 @@ pub struct Backlog {
     lagging: bool,
     skipped: u64,
     max_queued_ms: Ms,
+    /// Long turns decoded in pieces.
+    pieces: bool,
 }
 
 impl Default for Backlog {
@@ -166,7 +238,15 @@ impl Backlog {
             lagging: false,
             skipped: 0,
             max_queued_ms,
+            pieces: true,
         }
+    }
+
+    /// Decodes each turn whole (an early decode is only ever the final of a turn that ends at
+    /// its pause): what the live path did before pieces, kept for measuring them.
+    pub fn whole_turns(mut self) -> Backlog {
+        self.pieces = false;
+        self
     }
 
     fn lane(&mut self, speaker: Speaker) -> &mut Lane {
@@ -207,7 +287,8 @@ impl Backlog {
         lane.parked = None;
         lane.queued_ms += job.audio_ms();
         lane.finals.push_back(job);
-        matches!(lane.busy, Busy::Partial | Busy::Early(..))
+        // A piece in progress is kept: the final decodes only what follows it.
+        matches!(lane.busy, Busy::Partial | Busy::Early(_, _, false))
     }
 
     /// Whether the spurt open since `start`, quiet since `speech_end`, is due an early decode.
@@ -242,24 +323,33 @@ impl Backlog {
     pub fn spurt_closed(&mut self, speaker: Speaker, start: Ms, end: Ms, now: Instant) -> bool {
         let lane = self.lane(speaker);
         let span = Some((start, end));
+        let known = |text: String| Job {
+            speaker,
+            start_ms: start,
+            end_ms: end,
+            is_final: true,
+            samples: Vec::new(),
+            rate: 0,
+            first_sample: 0,
+            said: String::new(),
+            early: false,
+            text: Some(text),
+            queued: now,
+        };
         if let Some((s, e, text)) = lane.parked.take() {
             if Some((s, e)) == span {
                 lane.partial = None;
-                lane.finals.push_back(Job {
-                    speaker,
-                    start_ms: start,
-                    end_ms: end,
-                    is_final: true,
-                    samples: Vec::new(),
-                    rate: 0,
-                    early: false,
-                    text: Some(text),
-                    queued: now,
-                });
+                lane.finals.push_back(known(text));
                 return true;
             }
         }
-        if lane.busy == Busy::Early(start, end) {
+        if lane.pieces_of(start).is_some_and(|p| p.covered_to >= end) {
+            let text = lane.pieces.take().map(|p| p.text).unwrap_or_default();
+            lane.partial = None;
+            lane.finals.push_back(known(text));
+            return true;
+        }
+        if matches!(lane.busy, Busy::Early(s, e, _) if (s, e) == (start, end)) {
             lane.partial = None;
             lane.confirmed = Some((start, end, now));
             return true;
@@ -279,22 +369,36 @@ impl Backlog {
         false
     }
 
-    /// The worker finished its job, with `text` when it decoded any: what to do with the
-    /// words. An early decode the spurt's end confirmed meanwhile is the final; otherwise its
-    /// words are kept in case the spurt ends there, and meanwhile are a partial.
+    /// The worker finished its job, with the words it decoded if any (without the pieces said
+    /// before them): what to do with the words. An early decode the spurt's end confirmed
+    /// meanwhile is the final; otherwise its words are kept, as a piece of the turn or in case
+    /// the spurt ends there, and meanwhile are a partial.
     pub fn finished(&mut self, speaker: Speaker, text: Option<&str>) -> Delivery {
         let lane = self.lane(speaker);
         let was = std::mem::replace(&mut lane.busy, Busy::Idle);
         let stale = !lane.finals.is_empty();
         match was {
             Busy::Final(_) => Delivery::Final,
-            Busy::Early(s, e) if lane.confirmed.is_some_and(|(cs, ce, _)| (cs, ce) == (s, e)) => {
+            Busy::Early(s, e, _)
+                if lane.confirmed.is_some_and(|(cs, ce, _)| (cs, ce) == (s, e)) =>
+            {
                 lane.confirmed = None;
+                lane.pieces = None;
                 Delivery::Final
             }
-            Busy::Early(s, e) => {
+            Busy::Early(s, e, piece) => {
                 if let Some(t) = text {
-                    lane.parked = Some((s, e, t.to_string()));
+                    let said = lane.pieces_of(s).map(|p| p.text.as_str()).unwrap_or("");
+                    let whole = join(said, t);
+                    if piece {
+                        lane.pieces = Some(Pieces {
+                            spurt_start: s,
+                            covered_to: e,
+                            text: whole,
+                        });
+                    } else {
+                        lane.parked = Some((s, e, whole));
+                    }
                 }
                 if stale {
                     Delivery::Drop
@@ -350,17 +454,29 @@ impl Backlog {
         lane.partial = Some(job);
     }
 
-    /// The next job for `speaker`'s worker: finals first.
+    /// The next job for `speaker`'s worker: finals first. What the turn's pieces cover is
+    /// cut off the job, their words said first.
     pub fn take(&mut self, speaker: Speaker) -> Option<Job> {
+        let pieces = self.pieces;
         let lane = self.lane(speaker);
-        if let Some(job) = lane.finals.pop_front() {
+        if let Some(mut job) = lane.finals.pop_front() {
             lane.queued_ms = lane.queued_ms.saturating_sub(job.audio_ms());
             lane.busy = Busy::Final(job.queued);
+            lane.skip_pieces(&mut job);
+            if lane.pieces_of(job.start_ms).is_some() {
+                lane.pieces = None;
+            }
             return Some(job);
         }
-        let job = lane.partial.take()?;
+        let mut job = lane.partial.take()?;
+        lane.skip_pieces(&mut job);
         lane.busy = match job.early {
-            true => Busy::Early(job.start_ms, job.end_ms),
+            true => {
+                let piece = pieces
+                    && job.text.is_none()
+                    && job.end_ms.saturating_sub(job.from_ms()) >= PIECE_MIN_MS;
+                Busy::Early(job.start_ms, job.end_ms, piece)
+            }
             false => Busy::Partial,
         };
         Some(job)
@@ -420,6 +536,8 @@ mod tests {
             is_final,
             samples: vec![0.0; 4],
             rate: 16_000,
+            first_sample: start_ms * 16,
+            said: String::new(),
             early: false,
             text: None,
             queued,
@@ -563,5 +681,97 @@ mod tests {
         // Another spurt opened (the first closed without its final reaching here yet).
         assert!(!b.partial_due(A, 5_000, 6_000, t0));
         assert!(b.partial_due(A, 5_000, 7_000, t0));
+    }
+
+    /// A job with real audio of `from_ms..end_ms` of the spurt open since `start_ms`.
+    fn audio(start_ms: Ms, from_ms: Ms, end_ms: Ms, early: bool, t0: Instant) -> Job {
+        Job {
+            samples: vec![0.0; ((end_ms - from_ms) * 16) as usize],
+            first_sample: from_ms * 16,
+            early,
+            ..job(A, start_ms, end_ms, !early, t0)
+        }
+    }
+
+    #[test]
+    fn a_long_turn_is_decoded_in_pieces_at_its_pauses() {
+        let t0 = Instant::now();
+        let mut b = Backlog::default();
+        // A pause 4 s in: the first stretch is a piece of the turn.
+        b.push_early(audio(0, 0, 4_000, true, t0));
+        b.take(A).unwrap();
+        assert_eq!(b.finished(A, Some("my bill doubled")), Delivery::Partial);
+        // Another pause 4 s later: the next stretch only, the piece said first.
+        b.push_early(audio(0, 0, 8_000, true, t0));
+        let second = b.take(A).unwrap();
+        assert_eq!(second.said, "my bill doubled");
+        assert_eq!(second.first_sample, 4_000 * 16);
+        assert_eq!(second.samples.len(), 4_000 * 16);
+        assert_eq!(b.finished(A, Some("this month")), Delivery::Partial);
+        // The turn ends at 9 s: the final decodes the last second.
+        assert!(!b.spurt_closed(A, 0, 9_000, t0));
+        assert!(!b.push_final(audio(0, 0, 9_000, false, t0)));
+        let last = b.take(A).unwrap();
+        assert!(last.is_final && last.text.is_none());
+        assert_eq!(last.samples.len(), 1_000 * 16);
+        assert_eq!(
+            last.words("while we were away"),
+            "my bill doubled this month while we were away"
+        );
+        assert_eq!(b.finished(A, Some("while we were away")), Delivery::Final);
+        // The next turn starts afresh.
+        b.push_final(audio(10_000, 10_000, 12_000, false, t0));
+        let next = b.take(A).unwrap();
+        assert!(next.said.is_empty() && next.samples.len() == 2_000 * 16);
+    }
+
+    #[test]
+    fn a_piece_in_progress_is_kept_and_a_turn_ending_at_it_has_its_words() {
+        let t0 = Instant::now();
+        let mut b = Backlog::default();
+        b.push_early(audio(0, 0, 4_000, true, t0));
+        b.take(A).unwrap();
+        // The turn closed later while the piece decodes: the piece is not interrupted...
+        assert!(!b.spurt_closed(A, 0, 6_000, t0));
+        assert!(!b.push_final(audio(0, 0, 6_000, false, t0)));
+        assert_eq!(
+            b.finished(A, Some("first")),
+            Delivery::Drop,
+            "stale as a partial"
+        );
+        // ...and the final decodes only what followed it.
+        let last = b.take(A).unwrap();
+        assert_eq!(
+            (last.said.as_str(), last.samples.len()),
+            ("first", 2_000 * 16)
+        );
+        b.finished(A, Some("second"));
+        // A turn that closes where its piece ended has nothing left to decode.
+        b.push_early(audio(10_000, 10_000, 14_000, true, t0));
+        b.take(A).unwrap();
+        assert_eq!(b.finished(A, Some("all of it")), Delivery::Partial);
+        assert!(b.spurt_closed(A, 10_000, 14_000, t0));
+        let known = b.take(A).unwrap();
+        assert!(known.is_final && known.samples.is_empty());
+        assert_eq!(known.words(known.text.as_deref().unwrap()), "all of it");
+    }
+
+    #[test]
+    fn short_stretches_and_whole_turns_are_not_pieces() {
+        let t0 = Instant::now();
+        // Under 3 s of speech at the pause; 4 s with pieces off.
+        for (mut b, pause) in [
+            (Backlog::default(), 2_000),
+            (Backlog::default().whole_turns(), 4_000),
+        ] {
+            b.push_early(audio(0, 0, pause, true, t0));
+            b.take(A).unwrap();
+            b.finished(A, Some("so"));
+            // The turn went on: its final decodes it whole.
+            b.push_final(audio(0, 0, 7_000, false, t0));
+            let last = b.take(A).unwrap();
+            assert!(last.said.is_empty());
+            assert_eq!(last.samples.len(), 7_000 * 16);
+        }
     }
 }

@@ -107,15 +107,15 @@ impl AudioHistory {
     }
 
     /// Replaces `out` with the samples of `start_ms..end_ms` and up to [`CONTEXT_MS`] on each
-    /// side where kept; false (and `out` empty) when part of the span is no longer (or not yet)
-    /// kept.
-    pub fn copy(&self, start_ms: Ms, end_ms: Ms, out: &mut Vec<f32>) -> bool {
+    /// side where kept, and returns the channel's index of `out[0]`; None (and `out` empty) when
+    /// part of the span is no longer (or not yet) kept.
+    pub fn copy(&self, start_ms: Ms, end_ms: Ms, out: &mut Vec<f32>) -> Option<u64> {
         out.clear();
         let rate = u64::from(self.sample_rate);
         let (from, to) = (start_ms * rate / 1000, end_ms * rate / 1000);
         let kept_end = self.first_sample + self.audio.len() as u64;
         if from < self.first_sample || to > kept_end || from >= to {
-            return false;
+            return None;
         }
         let context = CONTEXT_MS * rate / 1000;
         let from = from.saturating_sub(context).max(self.first_sample);
@@ -125,7 +125,7 @@ impl AudioHistory {
             (to - self.first_sample) as usize,
         );
         out.extend(self.audio.range(a..b));
-        true
+        Some(from)
     }
 
     /// Audio time pushed so far.
@@ -169,7 +169,8 @@ impl Transcriber {
         else {
             return Ok(None);
         };
-        if *speaker != self.speaker || !self.history.copy(*start_ms, *end_ms, &mut self.scratch) {
+        let copied = self.history.copy(*start_ms, *end_ms, &mut self.scratch);
+        if *speaker != self.speaker || copied.is_none() {
             return Ok(None);
         }
         let text = self

@@ -80,11 +80,17 @@ pub struct Streaming {
     /// Partials of long turns (every ~2 s of speech). Off: finals only, and no decode of a
     /// partial can hold a final up.
     pub partials: bool,
+    /// Long turns decoded in pieces at their pauses (see [`super::backlog`]). Off: each turn's
+    /// final decodes the whole turn.
+    pub pieces: bool,
 }
 
 impl Default for Streaming {
     fn default() -> Self {
-        Streaming { partials: true }
+        Streaming {
+            partials: true,
+            pieces: true,
+        }
     }
 }
 
@@ -198,7 +204,10 @@ impl LiveWords {
         let shared = Arc::new(Shared {
             streaming,
             interrupt,
-            backlog: Mutex::new(Backlog::default()),
+            backlog: Mutex::new(match streaming.pieces {
+                true => Backlog::default(),
+                false => Backlog::default().whole_turns(),
+            }),
             wake: Condvar::new(),
             closed: Mutex::new(false),
             sink,
@@ -296,7 +305,7 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
         let wanted = is_final || (delivery == Delivery::Partial && shared.streaming.partials);
         match result {
             Ok(text) if wanted => {
-                let text = text.trim();
+                let text = job.words(&text);
                 if text.is_empty() {
                     if is_final {
                         shared.count(|r| r.empty += 1);
@@ -308,7 +317,7 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
                     });
                     (shared.sink)(WordsOut::Words(Event::Utterance(Utterance {
                         speaker,
-                        text: text.to_string(),
+                        text,
                         start_ms: job.start_ms,
                         end_ms: job.end_ms,
                         is_final,
@@ -342,6 +351,17 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
                     source: e,
                 };
                 (shared.sink)(WordsOut::Failed(e.to_string()));
+                // The turn's pieces decoded before the failure are still its words.
+                if !job.said.is_empty() {
+                    shared.count(|r| r.finals += 1);
+                    (shared.sink)(WordsOut::Words(Event::Utterance(Utterance {
+                        speaker,
+                        text: job.said.clone(),
+                        start_ms: job.start_ms,
+                        end_ms: job.end_ms,
+                        is_final: true,
+                    })));
+                }
             }
         }
         // Caught up only once the last final's words are out.
@@ -370,12 +390,18 @@ impl WordsTap {
         }
     }
 
-    /// Copies `start_ms..end_ms` of the channel into a new job; None when the audio is gone.
-    fn job(&mut self, speaker: Speaker, start_ms: Ms, end_ms: Ms, is_final: bool) -> Option<Job> {
+    /// A new job for the spurt open since `start_ms`, with the channel's audio of
+    /// `from_ms..end_ms`; None when the audio is gone.
+    fn job(
+        &mut self,
+        speaker: Speaker,
+        start_ms: Ms,
+        from_ms: Ms,
+        end_ms: Ms,
+        is_final: bool,
+    ) -> Option<Job> {
         let history = self.history[slot(speaker)].as_ref()?;
-        if !history.copy(start_ms, end_ms, &mut self.scratch) {
-            return None;
-        }
+        let first_sample = history.copy(from_ms, end_ms, &mut self.scratch)?;
         Some(Job {
             speaker,
             start_ms,
@@ -383,6 +409,8 @@ impl WordsTap {
             is_final,
             rate: history.sample_rate(),
             samples: self.scratch.clone(),
+            first_sample,
+            said: String::new(),
             early: false,
             text: None,
             queued: Instant::now(),
@@ -424,7 +452,7 @@ impl Tap for WordsTap {
                 return;
             }
         }
-        if let Some(job) = self.job(speaker, start_ms, end_ms, true) {
+        if let Some(job) = self.job(speaker, start_ms, start_ms, end_ms, true) {
             let mut backlog = lock(&self.shared.backlog);
             // The turn's partial still decoding would hold its final up: give it up.
             if backlog.push_final(job) {
@@ -450,7 +478,7 @@ impl Tap for WordsTap {
         };
         self.shared.tell_lag(change);
         if let Some((start, end)) = early {
-            if let Some(mut job) = self.job(speaker, start, end, false) {
+            if let Some(mut job) = self.job(speaker, start, start, end, false) {
                 job.early = true;
                 let mut backlog = lock(&self.shared.backlog);
                 if backlog.push_early(job) {
@@ -463,7 +491,7 @@ impl Tap for WordsTap {
         }
         let Some((start, end)) = due else { return };
         let from = start.max(end.saturating_sub(PARTIAL_MAX_MS));
-        if let Some(job) = self.job(speaker, from, end, false) {
+        if let Some(job) = self.job(speaker, start, from, end, false) {
             lock(&self.shared.backlog).push_partial(job, start);
             self.shared.wake.notify_all();
         }
@@ -614,5 +642,57 @@ mod tests {
         );
         assert!(matches!(&got[1], WordsOut::Words(Event::Utterance(u)) if u.start_ms == 2_000));
         assert_eq!((report.finals, report.failed), (1, 1));
+    }
+
+    #[test]
+    fn a_long_turn_is_decoded_in_pieces_and_keeps_them_if_the_rest_fails() {
+        /// Answers in the test's order; says how many samples it was given.
+        struct Scripted(mpsc::Receiver<Result<&'static str, &'static str>>);
+        impl Recognizer for Scripted {
+            fn transcribe(&mut self, samples: &[f32], _: u32) -> Result<String, RecognizeError> {
+                match self.0.recv() {
+                    Ok(Ok(text)) => Ok(format!("{text}/{}", samples.len())),
+                    Ok(Err(e)) => Err(RecognizeError(e.into())),
+                    Err(_) => Err(RecognizeError("script over".into())),
+                }
+            }
+        }
+        let (answers, script) = mpsc::channel();
+        let (out_tx, out_rx) = mpsc::channel();
+        let out = Mutex::new(out_tx);
+        let sink: WordsSink = Arc::new(move |o| {
+            lock(&out).send(o).expect("test receiver alive");
+        });
+        let (_, idle) = mpsc::channel();
+        let (words, mut tap) =
+            LiveWords::start([Box::new(Scripted(script)), Box::new(Scripted(idle))], sink).unwrap();
+        tap.channels(&[(Speaker::Agent, 1_000)]);
+        tap.samples(Speaker::Agent, &[0.1; 20_000]);
+        let next = || loop {
+            match out_rx.recv_timeout(Duration::from_secs(10)).expect("words") {
+                WordsOut::Words(Event::Utterance(u)) => break u,
+                WordsOut::Failed(e) => assert!(e.contains("out of memory"), "{e}"),
+                _ => {}
+            }
+        };
+        for (start, answer) in [(1_000, Ok("the rest")), (11_000, Err("out of memory"))] {
+            answers.send(Ok("a piece")).unwrap();
+            answers.send(answer).unwrap();
+            // A pause 4 s into the turn: its first 4 s (and 200 ms of context each side) are decoded.
+            tap.poll(Speaker::Agent, Some((start, start + 4_000)), start + 4_300);
+            let piece = next();
+            assert!(!piece.is_final);
+            assert_eq!(piece.text, "a piece/4400");
+            // The turn goes on to 7 s: its final decodes only what followed the piece.
+            tap.voice(&voice(Speaker::Agent, start, start + 7_000));
+            let last = next();
+            assert!(last.is_final);
+            assert_eq!((last.start_ms, last.end_ms), (start, start + 7_000));
+            let rest = if start == 1_000 { " the rest/3200" } else { "" };
+            assert_eq!(last.text, format!("a piece/4400{rest}"));
+        }
+        tap.finish();
+        let report = words.finish().unwrap();
+        assert_eq!((report.finals, report.failed), (2, 1));
     }
 }

@@ -24,8 +24,10 @@ use parley::sources::stt::{
 };
 use parley::sources::SourceKind;
 
+mod wer;
+
 /// (customer?, text); a turn of several sentences is one long turn.
-const TURNS: [(bool, &str); 6] = [
+const TURNS: [(bool, &str); 7] = [
     (
         true,
         "I was charged twice for my order and I want my money back.",
@@ -50,6 +52,12 @@ const TURNS: [(bool, &str); 6] = [
     (
         false,
         "I will send you an email with the reference number today.",
+    ),
+    (
+        false,
+        "I can see both payments on your account. I have refunded the second one, and it \
+         should be back on your card within five working days. I have also added a note, so \
+         whoever you speak to next will know the whole story.",
     ),
 ];
 const GAP_S: f32 = 1.0;
@@ -199,6 +207,27 @@ fn main() {
             u.text
         );
     }
+    // Word error rate of each side's finals against what it said.
+    let (mut errors, mut words_said) = (0, 0);
+    for customer in [false, true] {
+        let said: Vec<&str> = TURNS
+            .iter()
+            .filter(|t| t.0 == customer)
+            .map(|t| t.1)
+            .collect();
+        let heard: Vec<&str> = arrivals
+            .iter()
+            .filter(|(u, _)| (u.speaker == Speaker::Customer) == customer)
+            .map(|(u, _)| u.text.as_str())
+            .collect();
+        let reference = wer::normalise(&said.join(" "));
+        errors += wer::edits(&reference, &wer::normalise(&heard.join(" ")));
+        words_said += reference.len();
+    }
+    println!(
+        "word error rate of the finals: {:.1} % ({errors} errors in {words_said} words)",
+        errors as f64 * 100.0 / words_said.max(1) as f64
+    );
     latencies.sort_by(f64::total_cmp);
     let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
     println!(

@@ -18,6 +18,9 @@ use parley::sources::stt::{self, ModelChoice, Recognizer, WhisperModel, WhisperO
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
 
+mod wer;
+use wer::{edits, normalise};
+
 const SENTENCES: [&str; 8] = [
     "I was charged twice for my order and I want my money back.",
     "Can you tell me when the engineer is going to arrive?",
@@ -274,34 +277,6 @@ impl Biquad {
         self.z[1] = self.b[2] * x - self.a[1] * y;
         y
     }
-}
-
-/// Lowercase words; digits and hyphens as words, other punctuation dropped.
-fn normalise(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .replace('-', " ")
-        .split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric() || *c == '\'')
-                .collect::<String>()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-/// Word-level edit distance.
-fn edits(reference: &[String], hypothesis: &[String]) -> usize {
-    let mut prev: Vec<usize> = (0..=hypothesis.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut row = vec![i + 1; hypothesis.len() + 1];
-        for (j, h) in hypothesis.iter().enumerate() {
-            let sub = prev[j] + usize::from(r != h);
-            row[j + 1] = sub.min(prev[j + 1] + 1).min(row[j] + 1);
-        }
-        prev = row;
-    }
-    prev[hypothesis.len()]
 }
 
 /// CPU time of the calling thread, seconds (10 ms resolution).

@@ -73,7 +73,7 @@ impl Job {
     }
 
     /// Where the decoded audio starts, ms on the channel's clock.
-    fn from_ms(&self) -> Ms {
+    fn decoded_from_ms(&self) -> Ms {
         self.first_sample * 1000 / u64::from(self.rate.max(1))
     }
 
@@ -474,7 +474,7 @@ impl Backlog {
             true => {
                 let piece = pieces
                     && job.text.is_none()
-                    && job.end_ms.saturating_sub(job.from_ms()) >= PIECE_MIN_MS;
+                    && job.end_ms.saturating_sub(job.decoded_from_ms()) >= PIECE_MIN_MS;
                 Busy::Early(job.start_ms, job.end_ms, piece)
             }
             false => Busy::Partial,

@@ -61,6 +61,7 @@ const TURNS: [(bool, &str); 7] = [
     ),
 ];
 const GAP_S: f32 = 1.0;
+const BREATH_S: f32 = 0.25;
 const BLOCK_MS: u64 = 20;
 const CORES: f64 = 2.0;
 
@@ -252,8 +253,9 @@ fn main() {
         cpu / wall
     );
     println!(
-        "recognizers: {} finals, {} empty, {} partials ({} more interrupted by their final), {} skipped, {} failed; words lagging {} times; {:.2} s from the last audio to the last words",
+        "recognizers: {} finals ({} of them in pieces), {} empty, {} partials ({} more interrupted by their final), {} skipped, {} failed; words lagging {} times; {:.2} s from the last audio to the last words",
         words.finals,
+        words.pieced,
         words.empty,
         words.partials,
         words.interrupted,
@@ -265,30 +267,26 @@ fn main() {
 }
 
 /// Both sides of the call, same length, at `rate` (espeak-ng's 22.05 kHz, resampled when
-/// `rate` is lower).
+/// `rate` is lower). A turn's sentences are spoken one by one with a short breath between them
+/// ([`BREATH_S`]): a pause too short to end the turn, long enough for an early decode.
 fn make_call(rate: u32) -> (Vec<f32>, Vec<f32>) {
     let dir = tempfile::tempdir().unwrap();
     let gap = (GAP_S * 22_050.0) as usize;
+    let breath = (BREATH_S * 22_050.0) as usize;
     let (mut agent, mut customer) = (Vec::new(), Vec::new());
     for (i, (is_customer, text)) in TURNS.iter().enumerate() {
-        let path = dir.path().join(format!("{i}.wav"));
-        let (voice, wpm) = if *is_customer {
-            ("en-us", "150")
-        } else {
-            ("en-gb", "140")
+        let voice = match is_customer {
+            true => ("en-us", "150"),
+            false => ("en-gb", "140"),
         };
-        let ok = Command::new("espeak-ng")
-            .args(["-v", voice, "-s", wpm, "-w"])
-            .arg(&path)
-            .arg(text)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "espeak-ng failed");
-        let mut r = hound::WavReader::open(&path).unwrap();
-        let speech: Vec<f32> = r
-            .samples::<i16>()
-            .map(|s| f32::from(s.unwrap()) / 32768.0 * 0.5)
-            .collect();
+        let mut speech = Vec::new();
+        for (j, sentence) in text.split_inclusive(". ").enumerate() {
+            if j > 0 {
+                speech.extend(std::iter::repeat_n(0.0, breath));
+            }
+            let path = dir.path().join(format!("{i}-{j}.wav"));
+            speech.extend(trimmed(&espeak(voice, sentence.trim(), &path)));
+        }
         let (talks, listens) = match is_customer {
             true => (&mut customer, &mut agent),
             false => (&mut agent, &mut customer),
@@ -305,6 +303,29 @@ fn make_call(rate: u32) -> (Vec<f32>, Vec<f32>) {
         return (agent, customer);
     }
     (resample(&agent, rate), resample(&customer, rate))
+}
+
+/// `text` spoken by espeak-ng with (voice, words per minute), at half scale.
+fn espeak((voice, wpm): (&str, &str), text: &str, path: &std::path::Path) -> Vec<f32> {
+    let ok = Command::new("espeak-ng")
+        .args(["-v", voice, "-s", wpm, "-w"])
+        .arg(path)
+        .arg(text)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "espeak-ng failed");
+    let mut r = hound::WavReader::open(path).unwrap();
+    r.samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32768.0 * 0.5)
+        .collect()
+}
+
+/// Without espeak's own silence before and after the speech.
+fn trimmed(x: &[f32]) -> &[f32] {
+    let loud = |s: &f32| s.abs() > 1e-3;
+    let start = x.iter().position(loud).unwrap_or(0);
+    let end = x.iter().rposition(loud).map_or(start, |e| e + 1);
+    &x[start..end]
 }
 
 /// Phone band: a moving-average low-pass, then linear interpolation to `rate`.

@@ -502,8 +502,8 @@ mod capture {
         );
         if let Some(w) = words {
             eprintln!(
-                "words: {} spurts transcribed, {} without words, {} partials ({} interrupted), {} skipped (backlog full), {} failed",
-                w.finals, w.empty, w.partials, w.interrupted, w.skipped, w.failed
+                "words: {} spurts transcribed ({} long ones in pieces), {} without words, {} partials ({} interrupted), {} skipped (backlog full), {} failed",
+                w.finals, w.pieced, w.empty, w.partials, w.interrupted, w.skipped, w.failed
             );
         }
         Ok(())

@@ -64,6 +64,9 @@ pub type WordsSink = Arc<dyn Fn(WordsOut) + Send + Sync>;
 pub struct WordsReport {
     /// Finals delivered with words.
     pub finals: u64,
+    /// Of the finals, those of a long turn decoded in pieces (only the speech after its last
+    /// piece was left to decode at its end).
+    pub pieced: u64,
     /// Finals transcribed to nothing (breath, noise).
     pub empty: u64,
     pub partials: u64,
@@ -312,7 +315,10 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
                     }
                 } else {
                     shared.count(|r| match is_final {
-                        true => r.finals += 1,
+                        true => {
+                            r.finals += 1;
+                            r.pieced += u64::from(!job.said.is_empty());
+                        }
                         false => r.partials += 1,
                     });
                     (shared.sink)(WordsOut::Words(Event::Utterance(Utterance {
@@ -353,7 +359,10 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
                 (shared.sink)(WordsOut::Failed(e.to_string()));
                 // The turn's pieces decoded before the failure are still its words.
                 if !job.said.is_empty() {
-                    shared.count(|r| r.finals += 1);
+                    shared.count(|r| {
+                        r.finals += 1;
+                        r.pieced += 1;
+                    });
                     (shared.sink)(WordsOut::Words(Event::Utterance(Utterance {
                         speaker,
                         text: job.said.clone(),
@@ -601,7 +610,7 @@ mod tests {
         });
         // 2 s of speech plus 200 ms of context each side, at 1 kHz.
         assert_eq!(first.as_deref(), Some("words 1 of 2400 samples"));
-        assert_eq!(report.finals, 5);
+        assert_eq!((report.finals, report.pieced), (5, 0));
         assert_eq!((report.skipped, report.failed, report.partials), (0, 0, 0));
     }
 
@@ -693,6 +702,6 @@ mod tests {
         }
         tap.finish();
         let report = words.finish().unwrap();
-        assert_eq!((report.finals, report.failed), (2, 1));
+        assert_eq!((report.finals, report.pieced, report.failed), (2, 2, 1));
     }
 }

@@ -24,7 +24,7 @@ use parley::sources::stt::{
 };
 use parley::sources::SourceKind;
 
-mod wer;
+mod speech;
 
 /// (customer?, text); a turn of several sentences is one long turn.
 const TURNS: [(bool, &str); 7] = [
@@ -221,8 +221,8 @@ fn main() {
             .filter(|(u, _)| (u.speaker == Speaker::Customer) == customer)
             .map(|(u, _)| u.text.as_str())
             .collect();
-        let reference = wer::normalise(&said.join(" "));
-        errors += wer::edits(&reference, &wer::normalise(&heard.join(" ")));
+        let reference = speech::normalise(&said.join(" "));
+        errors += speech::edits(&reference, &speech::normalise(&heard.join(" ")));
         words_said += reference.len();
     }
     println!(
@@ -275,17 +275,17 @@ fn make_call(rate: u32) -> (Vec<f32>, Vec<f32>) {
     let breath = (BREATH_S * 22_050.0) as usize;
     let (mut agent, mut customer) = (Vec::new(), Vec::new());
     for (i, (is_customer, text)) in TURNS.iter().enumerate() {
-        let voice = match is_customer {
-            true => ("en-us", "150"),
-            false => ("en-gb", "140"),
+        let (voice, wpm) = match is_customer {
+            true => ("en-us", 150),
+            false => ("en-gb", 140),
         };
-        let mut speech = Vec::new();
+        let mut spoken = Vec::new();
         for (j, sentence) in text.split_inclusive(". ").enumerate() {
             if j > 0 {
-                speech.extend(std::iter::repeat_n(0.0, breath));
+                spoken.extend(std::iter::repeat_n(0.0, breath));
             }
             let path = dir.path().join(format!("{i}-{j}.wav"));
-            speech.extend(trimmed(&espeak(voice, sentence.trim(), &path)));
+            spoken.extend(trimmed(&speech::espeak(voice, wpm, sentence.trim(), &path)));
         }
         let (talks, listens) = match is_customer {
             true => (&mut customer, &mut agent),
@@ -293,8 +293,8 @@ fn make_call(rate: u32) -> (Vec<f32>, Vec<f32>) {
         };
         talks.extend(std::iter::repeat_n(0.0, gap));
         listens.extend(std::iter::repeat_n(0.0, gap));
-        listens.extend(std::iter::repeat_n(0.0, speech.len()));
-        talks.extend(speech);
+        listens.extend(std::iter::repeat_n(0.0, spoken.len()));
+        talks.extend(spoken);
     }
     for side in [&mut agent, &mut customer] {
         side.extend(std::iter::repeat_n(0.0, 2 * gap));
@@ -303,21 +303,6 @@ fn make_call(rate: u32) -> (Vec<f32>, Vec<f32>) {
         return (agent, customer);
     }
     (resample(&agent, rate), resample(&customer, rate))
-}
-
-/// `text` spoken by espeak-ng with (voice, words per minute), at half scale.
-fn espeak((voice, wpm): (&str, &str), text: &str, path: &std::path::Path) -> Vec<f32> {
-    let ok = Command::new("espeak-ng")
-        .args(["-v", voice, "-s", wpm, "-w"])
-        .arg(path)
-        .arg(text)
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "espeak-ng failed");
-    let mut r = hound::WavReader::open(path).unwrap();
-    r.samples::<i16>()
-        .map(|s| f32::from(s.unwrap()) / 32768.0 * 0.5)
-        .collect()
 }
 
 /// Without espeak's own silence before and after the speech.

@@ -18,8 +18,8 @@ use parley::sources::stt::{self, ModelChoice, Recognizer, WhisperModel, WhisperO
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
 
-mod wer;
-use wer::{edits, normalise};
+mod speech;
+use speech::{edits, espeak, normalise};
 
 const SENTENCES: [&str; 8] = [
     "I was charged twice for my order and I want my money back.",
@@ -151,19 +151,7 @@ fn make_clips(quick: bool) -> Vec<Clip> {
                 continue;
             }
             let path = dir.path().join(format!("{i}-{j}.wav"));
-            let ok = Command::new("espeak-ng")
-                .args(["-v", voice, "-s", &wpm.to_string(), "-w"])
-                .arg(&path)
-                .arg(text)
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(ok, "espeak-ng failed for voice {voice}");
-            let mut r = hound::WavReader::open(&path).unwrap();
-            assert_eq!(r.spec().sample_rate, 22_050);
-            let clean: Vec<f32> = r
-                .samples::<i16>()
-                .map(|s| f32::from(s.unwrap()) / 32768.0 * 0.5)
-                .collect();
+            let clean = espeak(voice, *wpm, text, &path);
             let phone = phone_line(&clean, None);
             let noisy = phone_line(&clean, Some((NOISE_SNR_DB, &mut seed)));
             clips.push(Clip {

@@ -77,6 +77,13 @@ pub struct WordsReport {
     pub failed: u64,
 }
 
+impl WordsReport {
+    fn final_delivered(&mut self, in_pieces: bool) {
+        self.finals += 1;
+        self.pieced += u64::from(in_pieces);
+    }
+}
+
 /// How the live path streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Streaming {
@@ -315,10 +322,7 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
                     }
                 } else {
                     shared.count(|r| match is_final {
-                        true => {
-                            r.finals += 1;
-                            r.pieced += u64::from(!job.said.is_empty());
-                        }
+                        true => r.final_delivered(!job.said.is_empty()),
                         false => r.partials += 1,
                     });
                     (shared.sink)(WordsOut::Words(Event::Utterance(Utterance {
@@ -359,10 +363,7 @@ fn work(shared: &Shared, speaker: Speaker, mut recognizer: Box<dyn Recognizer>) 
                 (shared.sink)(WordsOut::Failed(e.to_string()));
                 // The turn's pieces decoded before the failure are still its words.
                 if !job.said.is_empty() {
-                    shared.count(|r| {
-                        r.finals += 1;
-                        r.pieced += 1;
-                    });
+                    shared.count(|r| r.final_delivered(true));
                     (shared.sink)(WordsOut::Words(Event::Utterance(Utterance {
                         speaker,
                         text: job.said.clone(),

@@ -34,9 +34,12 @@ TAIL_S = 1.5
 # The words call: (side, start seconds, text, words per minute); voices as in tests/stt.rs.
 WORDS = [
     ("customer", 1.0, "I was charged twice for my order and I want my money back.", 140),
-    ("agent", 6.0, "So you were charged twice for your order, is that right?", 140),
-    ("customer", 11.0, "Listen to me, you are a useless idiot.", 140),
-    ("agent", 15.0, "I want to help you, and I need us to keep this respectful.", 140),
+    # The whole concern handed back: one misheard word (live capture on a loaded machine once
+    # turned the check-back into "is a flight") must not decide whether the restatement counts.
+    ("agent", 6.0, "So you were charged twice for your order and you want your money back, "
+     "is that right?", 140),
+    ("customer", 13.5, "Listen to me, you are a useless idiot.", 140),
+    ("agent", 17.5, "I want to help you, and I need us to keep this respectful.", 140),
 ]
 VOICES = {"agent": "en-gb", "customer": "en-us"}
 

@@ -73,7 +73,7 @@ if fast and spurts["agent"]:
         at = fast[0]["at_ms"] / 1000
         # With words on, the engine judges the agent's rate on the turn's words: the nudge comes
         # with its final, at the turn's end or, when other events have moved the call clock on
-        # while the words were decoded, up to their delay (about a second) after it.
+        # while the words were decoded, up to their delay (WORDS_DELAY_S) after it.
         check(start <= at <= end + WORDS_DELAY_S,
               f"the speaking-fast nudge at {at:.2f} s comes for the fast turn {start:.2f}-{end:.2f}, "
               f"{at - end:.2f} s after its speech ends (at most {WORDS_DELAY_S} s)")

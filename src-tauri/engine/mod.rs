@@ -302,6 +302,7 @@ impl Engine {
                     self.pacing.speech_started(u.speaker, u.start_ms);
                 }
                 self.counters.speech_starts += 1;
+                self.partial_words(u, &mut candidates);
             }
             Event::Utterance(u) => {
                 speech = true;

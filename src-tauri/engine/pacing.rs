@@ -26,6 +26,8 @@ struct WordSpan {
     end: Ms,
     duration: Ms,
     words: f32,
+    /// Estimated from syllables in the audio, not counted from words.
+    estimated: bool,
 }
 
 /// What a new stretch of speech revealed.
@@ -123,10 +125,22 @@ impl PacingTracker {
     /// Words of a final utterance, for the speaking rate (agent only).
     pub fn add_words(&mut self, speaker: Speaker, start: Ms, end: Ms, words: usize) {
         if speaker == Speaker::Agent && end > start && words > 0 {
+            // The spurt's syllable estimate came first (audio is quicker than words); its
+            // words replace it rather than counting the same speech twice.
+            let (estimate, spans): (Vec<WordSpan>, Vec<WordSpan>) =
+                self.rate_spans.drain(..).partition(|s| {
+                    s.estimated && s.end > start && s.end.saturating_sub(s.duration) < end
+                });
+            self.rate_spans = spans.into();
+            for s in estimate {
+                self.agent_words -= s.words;
+                self.agent_word_ms -= s.duration;
+            }
             self.rate_spans.push_back(WordSpan {
                 end,
                 duration: end - start,
                 words: words as f32,
+                estimated: false,
             });
             self.agent_words += words as f32;
             self.agent_word_ms += end - start;
@@ -140,6 +154,7 @@ impl PacingTracker {
                 end,
                 duration: end - start,
                 words,
+                estimated: true,
             });
             self.agent_words += words;
             self.agent_word_ms += end - start;
@@ -397,6 +412,8 @@ impl PacingTracker {
             end: so_far.end,
             duration: so_far.end.saturating_sub(so_far.start),
             words: so_far.words?,
+            // Never kept, so never replaced.
+            estimated: false,
         };
         self.agent_wpm_with(now, t, Some(span))
     }

@@ -657,3 +657,75 @@ fn the_customers_speech_so_far_changes_nothing() {
     assert_eq!(nudges(&plain_out), nudges(&heard_out));
     assert_eq!(plain.pacing(), heard.pacing());
 }
+
+fn partial(speaker: Speaker, start_ms: Ms, end_ms: Ms, words: usize) -> Event {
+    Event::Utterance(Utterance {
+        speaker,
+        text: "word ".repeat(words),
+        start_ms,
+        end_ms,
+        is_final: false,
+    })
+}
+
+fn final_words(speaker: Speaker, start_ms: Ms, end_ms: Ms, words: usize) -> Event {
+    Event::Utterance(Utterance {
+        is_final: true,
+        ..match partial(speaker, start_ms, end_ms, words) {
+            Event::Utterance(u) => u,
+            _ => unreachable!(),
+        }
+    })
+}
+
+/// A live call with words: the agent's first turn is calm, so its words (not syllables) rate
+/// every later turn.
+fn call_with_words() -> Engine {
+    let mut e = engine();
+    e.feed(&Event::CallStarted {
+        at_ms: 0,
+        agent: None,
+        customer_name: None,
+    });
+    e.feed(&spurt(Speaker::Agent, 1_000, 11_000, -30.0, 3.0));
+    e.feed(&final_words(Speaker::Agent, 1_000, 11_000, 25));
+    e
+}
+
+#[test]
+fn fast_words_so_far_are_coached_while_the_agent_still_speaks() {
+    let mut e = call_with_words();
+    // Two seconds into the turn: too few words in the window to judge.
+    let early = e.feed(&partial(Speaker::Agent, 13_000, 15_000, 9));
+    assert!(nudges(&early).is_empty(), "{early:?}");
+    // 45 words in 10 s with 25 in the 10 s before: 210 words a minute over the window.
+    let so_far = e.feed(&partial(Speaker::Agent, 13_000, 23_000, 45));
+    assert_eq!(nudges(&so_far), vec![(Rule::SpeakingFast, 23_000)]);
+    // The turn's end brings the same rate: nothing new to say.
+    let mut closed = e.feed(&spurt(Speaker::Agent, 13_000, 24_000, -30.0, 6.0));
+    closed.extend(e.feed(&final_words(Speaker::Agent, 13_000, 24_000, 47)));
+    assert!(nudges(&closed).is_empty(), "{closed:?}");
+}
+
+#[test]
+fn words_so_far_are_not_counted_and_late_ones_are_old_news() {
+    let mut e = call_with_words();
+    // Calm words so far leave the call's rate as the finished turns make it.
+    // (The first turn's syllable estimate gave way to its words.)
+    e.feed(&partial(Speaker::Agent, 13_000, 23_000, 20));
+    assert_eq!(
+        e.pacing().agent_wpm_overall,
+        None,
+        "25 words are too few for a rate"
+    );
+    e.feed(&spurt(Speaker::Agent, 13_000, 23_000, -30.0, 3.0));
+    e.feed(&final_words(Speaker::Agent, 13_000, 23_000, 25));
+    let wpm = e.pacing().agent_wpm_overall.expect("50 words make a rate");
+    assert!((wpm - 150.0).abs() < 0.5, "{wpm}");
+    // A partial decoded after its turn was closed says nothing, however fast it reads.
+    let late = e.feed(&partial(Speaker::Agent, 13_000, 23_000, 90));
+    assert!(nudges(&late).is_empty(), "{late:?}");
+    // The customer's words so far change no rule on the agent's pacing.
+    let theirs = e.feed(&partial(Speaker::Customer, 24_000, 34_000, 90));
+    assert!(nudges(&theirs).is_empty(), "{theirs:?}");
+}

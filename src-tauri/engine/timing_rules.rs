@@ -131,6 +131,22 @@ impl Engine {
         self.judge_share(share, false, candidates);
     }
 
+    /// The agent's words so far in a turn still going on (a partial): the turn's rate is judged
+    /// on them while the agent speaks, as the syllable estimate is on a call without words.
+    pub(super) fn partial_words(&mut self, u: &Utterance, candidates: &mut Vec<Candidate>) {
+        let count = words(&u.text).len();
+        if u.speaker != Speaker::Agent || count == 0 {
+            return;
+        }
+        let so_far = SoFar {
+            speaker: u.speaker,
+            start: u.start_ms,
+            end: u.end_ms.max(u.start_ms),
+            words: Some(count as f32),
+        };
+        self.speech_so_far(&so_far, None, candidates);
+    }
+
     fn heat_candidate(&self, db: f32) -> Candidate {
         Candidate::new(
             &self.playbook,
